@@ -54,12 +54,7 @@ CREATE TABLE IF NOT EXISTS alumni
     rehire_eligible  UInt8,
     locale           String,
     consent          UInt8,
-    opted_out        UInt8,
-    erased           UInt8,
-    bounced          UInt8,
     has_email        UInt8,
-    rehired_at       Date,
-    referrals        UInt16,
     -- Hash of the imported attributes: a re-import of an unchanged row writes nothing.
     source_hash      UInt64,
     imported_at      DateTime,
@@ -68,6 +63,20 @@ CREATE TABLE IF NOT EXISTS alumni
 )
 ENGINE = ReplacingMergeTree(version)
 ORDER BY (tenant_id, alumnus_id);
+
+-- What happened to an alumnus after the import, append-only: opt-out, erasure, bounce, rehire, referral.
+-- Kept apart from the imported attributes so that an import running at the same moment as an opt-out can
+-- never overwrite it.
+CREATE TABLE IF NOT EXISTS alumni_events
+(
+    tenant_id  String,
+    alumnus_id UUID,
+    event      Enum8('opted_out' = 1, 'erased' = 2, 'bounced' = 3, 'rehired' = 4, 'referral' = 5),
+    at         DateTime,
+    detail     String
+)
+ENGINE = MergeTree()
+ORDER BY (tenant_id, alumnus_id, at);
 
 -- PII, kept apart from everything else. Erasure writes an empty tombstone version and deletes the rest.
 CREATE TABLE IF NOT EXISTS alumni_contacts

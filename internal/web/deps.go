@@ -1,0 +1,17 @@
+package web
+
+import (
+	"context"
+
+	"github.com/alumnipulse/alumnipulse/internal/audit"
+	"github.com/alumnipulse/alumnipulse/internal/tenant"
+)
+
+// Deps are the domain services the handlers call.
+type Deps struct {
+	Tenants *tenant.Store
+	Audit   *audit.Log
+	Alumni  AlumniService
+	// Ready reports whether the service can do its work (database reachable, migrations applied).
+	Ready func(ctx context.Context) error
+}
