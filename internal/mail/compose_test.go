@@ -540,3 +540,14 @@ func TestParseDKIMKey(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkCompose measures rendering (templates parsed on every call) and MIME encoding of one message.
+func BenchmarkCompose(b *testing.B) {
+	c := newTestComposer(b, ComposerConfig{})
+	req := sampleRequest("ja", KindInvitation, "3m", "山田 太郎")
+	for b.Loop() {
+		if _, err := c.Compose(req); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -34,12 +34,12 @@ type SMTPConfig struct {
 	Port     int
 	Username string // AUTH PLAIN when set
 	Password string
-	TLS      TLSMode     // default starttls
-	TLSConf  *tls.Config // optional, e.g. RootCAs for a private CA; ServerName defaults to Host
-	From     string      // envelope sender (MAIL FROM, where bounces go); default each Message.From
-	Helo     string      // EHLO name; default the host name
-	PoolSize int         // connections kept open and used at once; default 2
-	Timeout  time.Duration
+	TLS      TLSMode       // default starttls
+	TLSConf  *tls.Config   // optional, e.g. RootCAs for a private CA; ServerName defaults to Host
+	From     string        // envelope sender (MAIL FROM, where bounces go); default each Message.From
+	Helo     string        // EHLO name; default the host name
+	PoolSize int           // connections kept open and used at once; default 2
+	Timeout  time.Duration // bounds the connect+handshake, each command and the body upload; default 30s
 
 	RatePerSecond float64 // messages per second per tenant; 0 means unlimited
 	RateBurst     int     // default 1
