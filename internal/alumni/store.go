@@ -14,6 +14,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/google/uuid"
 
+	"github.com/alumnipulse/alumnipulse/internal/audit"
 	"github.com/alumnipulse/alumnipulse/internal/db"
 )
 
@@ -28,15 +29,16 @@ var ErrErased = errors.New("alumnus was erased")
 type Store struct {
 	conn  db.Conn
 	idKey []byte
+	audit *audit.Log
 	now   func() time.Time
 }
 
 // NewStore returns a Store. secret keys the pseudonymous alumnus ids; it must stay the same for the life
 // of the data, or re-imports stop finding the people already stored.
-func NewStore(conn db.Conn, secret []byte) *Store {
+func NewStore(conn db.Conn, secret []byte, auditLog *audit.Log) *Store {
 	mac := hmac.New(sha256.New, secret)
 	mac.Write([]byte("alumnipulse/alumnus-id/v1"))
-	return &Store{conn: conn, idKey: mac.Sum(nil), now: time.Now}
+	return &Store{conn: conn, idKey: mac.Sum(nil), audit: auditLog, now: time.Now}
 }
 
 // AlumnusID is the stable pseudonymous id of an employee code within a tenant: a keyed hash, so the id
@@ -145,7 +147,7 @@ func (s *Store) Import(ctx context.Context, tenantID string, open func() (Source
 			return rep, err
 		}
 		rep.Rows++
-		if hasErrors(problems) {
+		if HasErrors(problems) {
 			rep.Problems = append(rep.Problems, problems...)
 			continue
 		}
@@ -366,6 +368,25 @@ func (s *Store) RecordEvent(ctx context.Context, tenantID string, id uuid.UUID, 
 		return fmt.Errorf("record %s: %w", event, err)
 	}
 	return nil
+}
+
+// EraseByCode erases the alumnus with an employee code and records who did it in the audit log.
+func (s *Store) EraseByCode(ctx context.Context, tenantID, employeeCode, actor string) error {
+	id := s.AlumnusID(tenantID, employeeCode)
+	st, err := s.states(ctx, tenantID, id)
+	if err != nil {
+		return err
+	}
+	if !st["erased"] {
+		if _, err := s.get(ctx, tenantID, id); err != nil {
+			return err
+		}
+	}
+	// Audit first: an erasure that cannot be recorded does not happen.
+	if err := s.audit.Record(ctx, audit.Entry{TenantID: tenantID, Actor: actor, Action: "alumni.erase", Target: id.String()}); err != nil {
+		return err
+	}
+	return s.Erase(ctx, tenantID, id)
 }
 
 // Erase forgets a person: their contact details are deleted, their HR attributes reduced to what the

@@ -8,11 +8,13 @@ import (
 	"log/slog"
 	"os"
 
+	"github.com/alumnipulse/alumnipulse/internal/alumni"
 	"github.com/alumnipulse/alumnipulse/internal/audit"
 	"github.com/alumnipulse/alumnipulse/internal/config"
 	"github.com/alumnipulse/alumnipulse/internal/db"
 	"github.com/alumnipulse/alumnipulse/internal/migrate"
 	"github.com/alumnipulse/alumnipulse/internal/tenant"
+	"github.com/alumnipulse/alumnipulse/internal/web"
 	"github.com/alumnipulse/alumnipulse/migrations"
 )
 
@@ -23,6 +25,7 @@ type App struct {
 	Conn    db.Conn
 	Tenants *tenant.Store
 	Audit   *audit.Log
+	Alumni  *alumni.Store
 
 	migrations *migrate.Runner
 }
@@ -49,6 +52,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		Audit:      audit.New(conn),
 		migrations: migrate.New(conn, files, log),
 	}
+	a.Alumni = alumni.NewStore(conn, []byte(cfg.Secret), a.Audit)
 	return a, nil
 }
 
@@ -70,6 +74,11 @@ func (a *App) Ready(ctx context.Context) error {
 		return fmt.Errorf("%d migrations not applied (first: %s)", len(pending), pending[0].Name)
 	}
 	return nil
+}
+
+// WebDeps returns what the HTTP layer needs.
+func (a *App) WebDeps() web.Deps {
+	return web.Deps{Tenants: a.Tenants, Audit: a.Audit, Alumni: a.Alumni, Ready: a.Ready}
 }
 
 // Close releases the database connection.
