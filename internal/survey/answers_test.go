@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/alumnipulse/alumnipulse/surveys"
 )
 
 // formSurvey has one question of each type and a show_if chain:
@@ -254,5 +256,32 @@ func TestValidateShipped(t *testing.T) {
 	}
 	if a["what_would_have_kept"].Text != "1on1の時間" {
 		t.Errorf("what_would_have_kept = %#v", a["what_would_have_kept"])
+	}
+}
+
+func BenchmarkLoadShipped(b *testing.B) {
+	for b.Loop() {
+		if _, err := Load(surveys.FS); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkValidate(b *testing.B) {
+	c, err := Load(surveys.FS)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, _ := c.Get("alumni-6m")
+	form := url.Values{
+		"would_recommend": {"8"}, "return_intent": {"4"}, "view_change": {"better"}, "view_change_reason": {"待遇の比較"},
+		"true_reason": {"other"}, "true_reason.other": {"転居"}, "hindsight_pay": {"2"}, "hindsight_manager": {"4"},
+		"new_job_comparison": {"better"}, "new_job_better_in": {"growth", "flexibility"}, "alumni_interest": {"network", "events"},
+		"improve": {strings.Repeat("評価制度の透明性を高めてほしいです。", 20)},
+	}
+	for b.Loop() {
+		if _, errs := s.Validate(form, "ja"); errs != nil {
+			b.Fatal(errs)
+		}
 	}
 }
