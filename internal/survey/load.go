@@ -1,0 +1,789 @@
+package survey
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// maxFileSize bounds one survey file; real ones are a few tens of kilobytes.
+const maxFileSize = 1 << 20
+
+var (
+	surveyIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
+	codePattern     = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
+	yamlLinePattern = regexp.MustCompile(`line (\d+)`)
+)
+
+// Load reads every *.yaml file at the root of fsys as one survey each and
+// validates them all. On any problem it returns a nil catalog and an error
+// joining one *LoadError per problem found (see LoadErrors), across all files.
+func Load(fsys fs.FS) (*Catalog, error) {
+	names, err := fs.Glob(fsys, "*.yaml")
+	if err != nil {
+		return nil, fmt.Errorf("list survey files: %w", err)
+	}
+	if len(names) == 0 {
+		return nil, &LoadError{File: ".", Msg: "no *.yaml survey files found"}
+	}
+	c := &Catalog{byID: make(map[string]*Survey, len(names))}
+	var errs []*LoadError
+	for _, name := range names {
+		data, err := readLimited(fsys, name)
+		if err != nil {
+			errs = append(errs, &LoadError{File: name, Msg: err.Error()})
+			continue
+		}
+		s, fileErrs := Parse(name, data)
+		errs = append(errs, fileErrs...)
+		if s != nil {
+			c.byID[s.ID] = s
+		}
+	}
+	if len(errs) > 0 {
+		return nil, joinLoadErrors(errs)
+	}
+	return c, nil
+}
+
+// readLimited reads a file, refusing ones larger than maxFileSize.
+func readLimited(fsys fs.FS, name string) ([]byte, error) {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, fmt.Errorf("open: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read: %w", err)
+	}
+	if len(data) > maxFileSize {
+		return nil, fmt.Errorf("file larger than %d bytes", maxFileSize)
+	}
+	return data, nil
+}
+
+// Parse decodes and validates one survey file. name is used in errors and must
+// be the survey id plus ".yaml". It returns the survey only when there are no errors.
+func Parse(name string, data []byte) (*Survey, []*LoadError) {
+	d := &decoder{file: name}
+	root := d.document(data)
+	if root == nil {
+		return nil, d.errs
+	}
+	s := d.survey(root)
+	if want := strings.TrimSuffix(path.Base(name), ".yaml"); s.ID != "" && s.ID != want {
+		d.errorf(root, "id", "id %q must match the file name %q", s.ID, want+".yaml")
+	}
+	if len(d.errs) > 0 {
+		// Cross-question checks run after the walk; report in file order.
+		slices.SortStableFunc(d.errs, func(a, b *LoadError) int { return a.Line - b.Line })
+		return nil, d.errs
+	}
+	return s, nil
+}
+
+// decoder walks a yaml.v3 node tree by hand so that every problem is reported
+// with its line and field path, and decoding goes on after the first one.
+type decoder struct {
+	file string
+	errs []*LoadError
+}
+
+func (d *decoder) errorf(n *yaml.Node, field, format string, args ...any) {
+	line := 0
+	if n != nil {
+		line = n.Line
+	}
+	d.errs = append(d.errs, &LoadError{File: d.file, Line: line, Field: field, Msg: fmt.Sprintf(format, args...)})
+}
+
+// document parses data as exactly one YAML document and returns its root node.
+func (d *decoder) document(data []byte) *yaml.Node {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			d.errs = append(d.errs, &LoadError{File: d.file, Line: 1, Msg: "empty survey file"})
+		} else {
+			d.yamlError(err)
+		}
+		return nil
+	}
+	var extra yaml.Node
+	switch err := dec.Decode(&extra); {
+	case err == nil:
+		d.errorf(&extra, "", "a survey file holds one YAML document; found another")
+		return nil
+	case !errors.Is(err, io.EOF):
+		d.yamlError(err)
+		return nil
+	}
+	if len(doc.Content) == 0 {
+		d.errs = append(d.errs, &LoadError{File: d.file, Line: 1, Msg: "empty survey file"})
+		return nil
+	}
+	root := doc.Content[0]
+	if root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null" {
+		d.errorf(root, "", "empty survey file")
+		return nil
+	}
+	return root
+}
+
+// yamlError records a YAML syntax error. yaml.v3 reports the problem's line
+// for some errors and the (0-based) start of the enclosing collection for
+// others, and nothing on the first line, so the line is only near the problem.
+func (d *decoder) yamlError(err error) {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	line := 1
+	if m := yamlLinePattern.FindStringSubmatch(msg); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		msg = strings.TrimPrefix(msg, m[0]+": ")
+	}
+	d.errs = append(d.errs, &LoadError{File: d.file, Line: line, Msg: "invalid YAML near this line: " + msg})
+}
+
+// fields checks that n is a mapping whose keys are all allowed, reports unknown
+// and repeated keys, and returns the value node of each key present.
+func (d *decoder) fields(n *yaml.Node, field string, allowed ...string) map[string]*yaml.Node {
+	if n.Kind != yaml.MappingNode {
+		d.errorf(n, field, "must be a mapping (key: value lines), found %s", describe(n))
+		return nil
+	}
+	m := make(map[string]*yaml.Node, len(n.Content)/2)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Kind != yaml.ScalarNode {
+			d.errorf(k, field, "keys must be plain names, found %s", describe(k))
+			continue
+		}
+		sub := join(field, k.Value)
+		if !slices.Contains(allowed, k.Value) {
+			hint := suggest(k.Value, allowed)
+			if n.Style&yaml.FlowStyle != 0 && v.ShortTag() == "!!null" {
+				hint = ` (a comma inside {…} starts a new key: put text containing ", " in quotes)`
+			}
+			d.errorf(k, sub, "unknown key %q%s", k.Value, hint)
+			continue
+		}
+		if _, dup := m[k.Value]; dup {
+			d.errorf(k, sub, "key %q appears twice", k.Value)
+			continue
+		}
+		m[k.Value] = v
+	}
+	return m
+}
+
+// need reports required keys missing from the mapping n.
+func (d *decoder) need(m map[string]*yaml.Node, n *yaml.Node, field string, keys ...string) {
+	if m == nil {
+		return // n was not a mapping; already reported
+	}
+	for _, k := range keys {
+		if _, ok := m[k]; !ok {
+			d.errorf(n, join(field, k), "missing required key %q", k)
+		}
+	}
+}
+
+// scalar returns the value of a non-null scalar node.
+func (d *decoder) scalar(n *yaml.Node, field string) (string, bool) {
+	if n.Kind != yaml.ScalarNode || n.ShortTag() == "!!null" {
+		d.errorf(n, field, "must be a single value, found %s", describe(n))
+		return "", false
+	}
+	return n.Value, true
+}
+
+// str returns a non-empty string value.
+func (d *decoder) str(n *yaml.Node, field string) string {
+	v, ok := d.scalar(n, field)
+	if ok && strings.TrimSpace(v) == "" {
+		d.errorf(n, field, "must not be empty")
+		return ""
+	}
+	return v
+}
+
+// code returns a snake_case identifier.
+func (d *decoder) code(n *yaml.Node, field string) string {
+	v, ok := d.scalar(n, field)
+	if !ok {
+		return ""
+	}
+	if !codePattern.MatchString(v) {
+		d.errorf(n, field, "%q must be snake_case: a lower-case letter, then lower-case letters, digits or _ (at most 64)", v)
+		return ""
+	}
+	return v
+}
+
+func (d *decoder) integer(n *yaml.Node, field string) (int, bool) {
+	var i int
+	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!int" || n.Decode(&i) != nil {
+		d.errorf(n, field, "must be a whole number, found %s", describe(n))
+		return 0, false
+	}
+	return i, true
+}
+
+// boolean accepts true/false and, as yaml.v3 does for typed bools, yes/no and on/off.
+func (d *decoder) boolean(n *yaml.Node, field string) bool {
+	var b bool
+	if n.Kind != yaml.ScalarNode || n.Decode(&b) != nil {
+		d.errorf(n, field, "must be true or false, found %s", describe(n))
+		return false
+	}
+	return b
+}
+
+// seq returns the items of a sequence node.
+func (d *decoder) seq(n *yaml.Node, field string) []*yaml.Node {
+	if n.Kind != yaml.SequenceNode {
+		d.errorf(n, field, "must be a list, found %s", describe(n))
+		return nil
+	}
+	return n.Content
+}
+
+// l10n decodes a {ja: …, en: …} pair; both translations are required.
+func (d *decoder) l10n(n *yaml.Node, field string) L10n {
+	if n.Kind == yaml.ScalarNode {
+		d.errorf(n, field, "must give both translations, e.g. {ja: …, en: …}")
+		return L10n{}
+	}
+	m := d.fields(n, field, defaultLocale, englishLocale)
+	if m == nil {
+		return L10n{}
+	}
+	var t L10n
+	for _, loc := range []string{defaultLocale, englishLocale} {
+		v, ok := m[loc]
+		if !ok {
+			d.errorf(n, join(field, loc), "missing %s translation", loc)
+			continue
+		}
+		s := d.str(v, join(field, loc))
+		if loc == defaultLocale {
+			t.JA = s
+		} else {
+			t.EN = s
+		}
+	}
+	return t
+}
+
+func (d *decoder) survey(n *yaml.Node) *Survey {
+	s := &Survey{File: d.file, byID: map[string]*Question{}}
+	m := d.fields(n, "", "id", "version", "title", "intro", "privacy", "questions")
+	if m == nil {
+		return s
+	}
+	d.need(m, n, "", "id", "version", "title", "intro", "privacy", "questions")
+	if v, ok := m["id"]; ok {
+		if id, ok := d.scalar(v, "id"); ok {
+			if surveyIDPattern.MatchString(id) {
+				s.ID = id
+			} else {
+				d.errorf(v, "id", "%q must be lower-case letters, digits and hyphens (at most 64)", id)
+			}
+		}
+	}
+	if v, ok := m["version"]; ok {
+		if ver, ok := d.integer(v, "version"); ok {
+			if ver < 1 {
+				d.errorf(v, "version", "must be 1 or more")
+			}
+			s.Version = ver
+		}
+	}
+	if v, ok := m["title"]; ok {
+		s.Title = d.l10n(v, "title")
+	}
+	if v, ok := m["intro"]; ok {
+		s.Intro = d.l10n(v, "intro")
+	}
+	if v, ok := m["privacy"]; ok {
+		s.Privacy = d.privacy(v)
+	}
+	if v, ok := m["questions"]; ok {
+		d.questions(s, v)
+	}
+	return s
+}
+
+func (d *decoder) privacy(n *yaml.Node) Privacy {
+	const f = "privacy"
+	var p Privacy
+	m := d.fields(n, f, "min_group_size", "hr", "leadership", "notice")
+	if m == nil {
+		return p
+	}
+	d.need(m, n, f, "min_group_size", "hr", "leadership", "notice")
+	if v, ok := m["min_group_size"]; ok {
+		if size, ok := d.integer(v, f+".min_group_size"); ok {
+			if size < minPrivacyGroupSize {
+				d.errorf(v, f+".min_group_size", "must be at least %d: smaller groups expose individuals", minPrivacyGroupSize)
+			}
+			p.MinGroupSize = size
+		}
+	}
+	p.HR = d.visibility(m["hr"], f+".hr", SeeAggregates, SeeMaskedComments)
+	p.Leadership = d.visibility(m["leadership"], f+".leadership", SeeAggregates)
+	if v, ok := m["notice"]; ok {
+		p.Notice = d.l10n(v, f+".notice")
+		for _, loc := range []string{defaultLocale, englishLocale} {
+			if s := p.Notice.In(loc); s != "" && !strings.Contains(s, MinGroupSizePlaceholder) {
+				d.errorf(v, f+".notice."+loc, "must state the minimum group size with %s", MinGroupSizePlaceholder)
+			}
+		}
+	}
+	return p
+}
+
+// visibility decodes a list of what a role may see, limited to allowed.
+func (d *decoder) visibility(n *yaml.Node, field string, allowed ...string) []string {
+	if n == nil {
+		return nil
+	}
+	var out []string
+	for i, item := range d.seq(n, field) {
+		f := fmt.Sprintf("%s[%d]", field, i)
+		v, ok := d.scalar(item, f)
+		switch {
+		case !ok:
+		case !slices.Contains(allowed, v):
+			d.errorf(item, f, "%q is not allowed here; allowed: %s", v, strings.Join(allowed, ", "))
+		case slices.Contains(out, v):
+			d.errorf(item, f, "%q is listed twice", v)
+		default:
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// questionKeys are the keys a question may have.
+var questionKeys = []string{"id", "type", "text", "help", "required", "show_if", "choices", "other", "taxonomy", "low", "high", "metric", "driver"}
+
+func (d *decoder) questions(s *Survey, n *yaml.Node) {
+	items := d.seq(n, "questions")
+	if n.Kind == yaml.SequenceNode && len(items) == 0 {
+		d.errorf(n, "questions", "a survey needs at least one question")
+	}
+	var parsed []*rawQuestion
+	index := map[string]int{} // question id → position, to tell "later" from "missing"
+	for i, item := range items {
+		f := fmt.Sprintf("questions[%d]", i)
+		rq := d.question(item, f)
+		if rq == nil {
+			continue
+		}
+		rq.pos = i
+		q := rq.q
+		if q.ID != "" {
+			if first, dup := s.byID[q.ID]; dup {
+				d.errorf(rq.id, f+".id", "duplicate question id %q (first on line %d)", q.ID, first.Line)
+			} else {
+				index[q.ID] = i
+				s.byID[q.ID] = q
+			}
+		}
+		parsed = append(parsed, rq)
+		s.Questions = append(s.Questions, q)
+	}
+	// Cross-question checks run once every id is known.
+	metricAt := map[string]*Question{}
+	driverAt := map[string]*Question{}
+	for _, rq := range parsed {
+		q := rq.q
+		if rq.showIf != nil {
+			q.ShowIf = d.condition(s, index, rq)
+		}
+		if q.Metric != "" {
+			if first, dup := metricAt[q.Metric]; dup {
+				d.errorf(rq.metric, rq.field+".metric", "metric %q is already on %q (line %d)", q.Metric, first.ID, first.Line)
+			} else {
+				metricAt[q.Metric] = q
+			}
+		}
+		if q.Driver != "" {
+			if first, dup := driverAt[q.Driver]; dup {
+				d.errorf(rq.driver, rq.field+".driver", "driver %q is already on %q (line %d)", q.Driver, first.ID, first.Line)
+			} else {
+				driverAt[q.Driver] = q
+			}
+		}
+	}
+}
+
+// rawQuestion is a decoded question with the nodes the cross-question checks report on.
+type rawQuestion struct {
+	q                          *Question
+	field                      string
+	pos                        int
+	id, showIf, metric, driver *yaml.Node
+}
+
+// question decodes one question and checks everything that needs no other question.
+func (d *decoder) question(n *yaml.Node, f string) *rawQuestion {
+	m := d.fields(n, f, questionKeys...)
+	if m == nil {
+		return nil
+	}
+	q := &Question{Line: n.Line}
+	rq := &rawQuestion{q: q, field: f, id: n, showIf: m["show_if"], metric: m["metric"], driver: m["driver"]}
+	d.need(m, n, f, "id", "type", "text")
+	if v, ok := m["id"]; ok {
+		rq.id = v
+		q.ID = d.code(v, f+".id")
+	}
+	if v, ok := m["type"]; ok {
+		if t, ok := d.scalar(v, f+".type"); ok {
+			if slices.Contains(types, Type(t)) {
+				q.Type = Type(t)
+			} else {
+				d.errorf(v, f+".type", "unknown question type %q; known: %s", t, typeList())
+			}
+		}
+	}
+	if v, ok := m["text"]; ok {
+		q.Text = d.l10n(v, f+".text")
+	}
+	if v, ok := m["help"]; ok {
+		q.Help = d.l10n(v, f+".help")
+	}
+	if v, ok := m["required"]; ok {
+		q.Required = d.boolean(v, f+".required")
+	}
+
+	choice := q.Type == Single || q.Type == Multi
+	scale := q.Type == NPS || q.Type == Likert
+	// Keys that only fit some types are checked only once the type is known.
+	onlyFor := func(key, types string, fits bool) *yaml.Node {
+		v, ok := m[key]
+		if !ok {
+			return nil
+		}
+		if q.Type != "" && !fits {
+			d.errorf(v, f+"."+key, "only %s questions take %q", types, key)
+			return nil
+		}
+		return v
+	}
+	if v := onlyFor("taxonomy", "single and multi", choice); v != nil {
+		if t, ok := d.scalar(v, f+".taxonomy"); ok {
+			if t == taxonomyReasons {
+				q.Taxonomy = t
+			} else {
+				d.errorf(v, f+".taxonomy", "unknown taxonomy %q; known: %s", t, taxonomyReasons)
+			}
+		}
+	}
+	if v := onlyFor("choices", "single and multi", choice); v != nil {
+		q.Choices = d.choices(v, f+".choices", q.Taxonomy == taxonomyReasons)
+	} else if choice {
+		if _, given := m["choices"]; !given {
+			d.errorf(n, f+".choices", "%s questions need choices", q.Type)
+		}
+	}
+	if v := onlyFor("other", "single and multi", choice); v != nil {
+		o := d.l10n(v, f+".other")
+		q.Other = &o
+	}
+	if v := onlyFor("low", "nps and likert", scale); v != nil {
+		q.Low = d.l10n(v, f+".low")
+	}
+	if v := onlyFor("high", "nps and likert", scale); v != nil {
+		q.High = d.l10n(v, f+".high")
+	}
+	if scale {
+		_, low := m["low"]
+		_, high := m["high"]
+		// An nps question may leave out both end labels; a likert one neither.
+		for _, end := range []struct {
+			key   string
+			given bool
+		}{{"low", low}, {"high", high}} {
+			if !end.given && (q.Type == Likert || low != high) {
+				d.errorf(n, f+"."+end.key, "missing the %s end label: %s questions need both low and high", end.key, q.Type)
+			}
+		}
+		if low && high && q.Low != (L10n{}) && q.Low == q.High {
+			d.errorf(m["high"], f+".high", "low and high labels are the same")
+		}
+	}
+	if v := onlyFor("driver", "likert", q.Type == Likert); v != nil {
+		if code := d.code(v, f+".driver"); code != "" {
+			if _, ok := ReasonByCode(code); ok {
+				q.Driver = code
+			} else {
+				d.errorf(v, f+".driver", "driver %q is not a reason code; known: %s", code, reasonList())
+			}
+		}
+	}
+	if v, ok := m["metric"]; ok {
+		if metric := d.code(v, f+".metric"); metric != "" {
+			d.metric(q, v, f+".metric", metric)
+		}
+	}
+	return rq
+}
+
+// metric checks a metric tag against the question shape its computation expects.
+func (d *decoder) metric(q *Question, n *yaml.Node, f, metric string) {
+	rule, ok := metrics[metric]
+	if !ok {
+		known := make([]string, 0, len(metrics))
+		for k := range metrics {
+			known = append(known, k)
+		}
+		slices.Sort(known)
+		d.errorf(n, f, "unknown metric %q%s; known: %s", metric, suggest(metric, known), strings.Join(known, ", "))
+		return
+	}
+	q.Metric = metric
+	if q.Type != "" && q.Type != rule.typ {
+		d.errorf(n, f, "metric %q needs a %s question, not %s", metric, rule.typ, q.Type)
+	}
+	if rule.reasons && q.Type == rule.typ && q.Taxonomy != taxonomyReasons {
+		d.errorf(n, f, "metric %q needs `taxonomy: reasons`", metric)
+	}
+}
+
+// choices decodes a choice list. Under the reason taxonomy every code must be a
+// reason code and a label may be left out to use the taxonomy's.
+func (d *decoder) choices(n *yaml.Node, f string, reasons bool) []Choice {
+	items := d.seq(n, f)
+	if n.Kind == yaml.SequenceNode && len(items) == 0 {
+		d.errorf(n, f, "needs at least one choice")
+	}
+	var out []Choice
+	seen := map[string]int{}
+	for i, item := range items {
+		cf := fmt.Sprintf("%s[%d]", f, i)
+		m := d.fields(item, cf, "code", "label")
+		if m == nil {
+			continue
+		}
+		var c Choice
+		if v, ok := m["code"]; ok {
+			c.Code = d.code(v, cf+".code")
+			switch first, dup := seen[c.Code]; {
+			case c.Code == "":
+			case c.Code == OtherCode:
+				d.errorf(v, cf+".code", "code %q is reserved: offer it with the question's `other:` key", OtherCode)
+			case dup:
+				d.errorf(v, cf+".code", "duplicate choice code %q (first on line %d)", c.Code, first)
+			default:
+				seen[c.Code] = v.Line
+			}
+		} else {
+			d.errorf(item, cf+".code", "missing required key %q", "code")
+		}
+		var reason Reason
+		if reasons && c.Code != "" {
+			r, ok := ReasonByCode(c.Code)
+			if !ok {
+				d.errorf(m["code"], cf+".code", "%q is not a reason code (taxonomy: reasons); known: %s", c.Code, reasonList())
+			}
+			reason = r
+		}
+		if v, ok := m["label"]; ok {
+			c.Label = d.l10n(v, cf+".label")
+		} else if reasons {
+			c.Label = reason.Label
+		} else {
+			d.errorf(item, cf+".label", "missing required key %q", "label")
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// condition decodes show_if: {question: id, equals: v} or {question: id, in: [v, …]}.
+func (d *decoder) condition(s *Survey, index map[string]int, rq *rawQuestion) *Condition {
+	n, f := rq.showIf, rq.field+".show_if"
+	m := d.fields(n, f, "question", "equals", "in")
+	if m == nil {
+		return nil
+	}
+	d.need(m, n, f, "question")
+	eq, hasEq := m["equals"]
+	in, hasIn := m["in"]
+	if hasEq == hasIn {
+		d.errorf(n, f, "give exactly one of `equals: value` or `in: [values]`")
+	}
+	c := &Condition{}
+	var values []*yaml.Node
+	var vf func(i int) string
+	switch {
+	case hasEq:
+		values, vf = []*yaml.Node{eq}, func(int) string { return f + ".equals" }
+	case hasIn:
+		values, vf = d.seq(in, f+".in"), func(i int) string { return fmt.Sprintf("%s.in[%d]", f, i) }
+		if in.Kind == yaml.SequenceNode && len(values) == 0 {
+			d.errorf(in, f+".in", "needs at least one value")
+		}
+	}
+	for i, v := range values {
+		if s, ok := d.scalar(v, vf(i)); ok {
+			c.In = append(c.In, s)
+		}
+	}
+	qn, ok := m["question"]
+	if !ok {
+		return nil
+	}
+	ref, ok := d.scalar(qn, f+".question")
+	if !ok {
+		return nil
+	}
+	c.Question = ref
+	target, known := s.byID[ref]
+	switch pos := index[ref]; {
+	case !known:
+		d.errorf(qn, f+".question", "unknown question %q", ref)
+		return nil
+	case pos == rq.pos:
+		d.errorf(qn, f+".question", "a question cannot depend on itself")
+		return nil
+	case pos > rq.pos:
+		d.errorf(qn, f+".question", "%q comes later in the survey; show_if may only refer to earlier questions", ref)
+		return nil
+	}
+	for i, v := range c.In {
+		if msg := fitsAnswer(target, v); msg != "" {
+			d.errorf(values[i], vf(i), "%q can never be an answer to %q: %s", v, ref, msg)
+		}
+	}
+	return c
+}
+
+// fitsAnswer says why v cannot be an answer to q, or "" when it can.
+func fitsAnswer(q *Question, v string) string {
+	switch q.Type {
+	case NPS, Likert:
+		lo, hi := q.scaleBounds()
+		if n, err := strconv.Atoi(v); err != nil || n < lo || n > hi || strconv.Itoa(n) != v {
+			return fmt.Sprintf("answers are whole numbers %d–%d", lo, hi)
+		}
+	case Single, Multi:
+		if !q.hasCode(v) {
+			codes := make([]string, 0, len(q.Choices)+1)
+			for _, c := range q.AllChoices() {
+				codes = append(codes, c.Code)
+			}
+			return "choices are " + strings.Join(codes, ", ")
+		}
+	case YesNo:
+		if v != Yes && v != No {
+			return "answers are yes or no"
+		}
+	case Text:
+		return "show_if cannot depend on a text question"
+	}
+	return ""
+}
+
+// scaleBounds returns the answer range of an nps or likert question.
+func (q *Question) scaleBounds() (lo, hi int) {
+	if q.Type == NPS {
+		return NPSMin, NPSMax
+	}
+	return LikertMin, LikertMax
+}
+
+func join(field, key string) string {
+	if field == "" {
+		return key
+	}
+	return field + "." + key
+}
+
+// describe names a node's kind for messages.
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.AliasNode:
+		return "an alias (*" + n.Value + "); aliases are not supported"
+	case yaml.ScalarNode:
+		if n.ShortTag() == "!!null" {
+			return "nothing"
+		}
+		v := n.Value
+		if len(v) > 40 {
+			v = v[:40] + "…"
+		}
+		return strconv.Quote(v)
+	}
+	return "unexpected YAML"
+}
+
+func typeList() string {
+	s := make([]string, len(types))
+	for i, t := range types {
+		s[i] = string(t)
+	}
+	return strings.Join(s, ", ")
+}
+
+func reasonList() string {
+	s := make([]string, len(Reasons))
+	for i, r := range Reasons {
+		s[i] = r.Code
+	}
+	return strings.Join(s, ", ")
+}
+
+// suggest returns ` (did you mean "x"?)` for the allowed name closest to a typo.
+func suggest(got string, allowed []string) string {
+	best, bestDist := "", 3
+	for _, a := range allowed {
+		if dist := editDistance(got, a); dist < bestDist {
+			best, bestDist = a, dist
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+// editDistance is the Levenshtein distance between short ASCII-ish names.
+func editDistance(a, b string) int {
+	if len(a) > 64 || len(b) > 64 {
+		return 64
+	}
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
