@@ -98,8 +98,8 @@ type ImportReport struct {
 	Written bool `json:"written"`
 }
 
-// OK reports whether every row was valid.
-func (r ImportReport) OK() bool { return len(r.Problems) == 0 }
+// OK reports whether every row was valid (warnings allowed).
+func (r ImportReport) OK() bool { return !HasErrors(r.Problems) }
 
 // Import reads every record from the source opened by open and upserts the valid ones by employee code.
 // A record identical to the stored one writes nothing, so importing the same file twice changes nothing.
@@ -113,8 +113,10 @@ func (s *Store) Import(ctx context.Context, tenantID string, open func() (Source
 		check := opts
 		check.DryRun = true
 		rep, err := s.Import(ctx, tenantID, open, check)
-		if err != nil || !rep.OK() {
+		if err != nil || HasErrors(rep.Problems) {
+			// Nothing was imported: say so, rather than what the first pass would have done.
 			rep.DryRun, rep.Strict = false, true
+			rep.Inserted, rep.Updated, rep.Unchanged, rep.SkippedErased = 0, 0, 0, 0
 			return rep, err
 		}
 		opts.Progress = nil // the second pass re-reads what the first already showed
