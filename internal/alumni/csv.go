@@ -26,7 +26,8 @@ type Reader struct {
 
 	// held is a row read from encoding/csv but not yet returned, because a dropped (too long) row that came
 	// before it in the file has to be reported first.
-	held *heldRow
+	held    heldRow
+	hasHeld bool
 }
 
 type heldRow struct {
@@ -121,10 +122,9 @@ func (rd *Reader) BytesRead() int64 { return rd.count.n.Load() }
 func (rd *Reader) Next() (Record, []RowError, error) {
 	for {
 		row := rd.held
-		rd.held = nil
-		if row == nil {
+		if !rd.hasHeld {
 			fields, err := rd.csv.Read()
-			row = &heldRow{fields: fields, err: err}
+			row = heldRow{fields: fields, err: err}
 			var pe *csv.ParseError
 			switch {
 			case err == nil:
@@ -137,10 +137,11 @@ func (rd *Reader) Next() (Record, []RowError, error) {
 				return Record{}, nil, fmt.Errorf("read CSV: %w", err)
 			}
 		}
+		rd.hasHeld = false
 		if len(rd.guard.dropped) > 0 && rd.guard.dropped[0] < row.line {
 			line := rd.guard.dropped[0]
 			rd.guard.dropped = rd.guard.dropped[1:]
-			rd.held = row
+			rd.held, rd.hasHeld = row, true
 			return Record{}, []RowError{{Line: line, Kind: KindRowTooLong,
 				Reason: fmt.Sprintf("row longer than %d bytes, skipped", rd.guard.max)}}, nil
 		}

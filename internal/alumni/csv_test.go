@@ -580,3 +580,33 @@ func stringKeys[V comparable](m map[string]V) map[string][]string {
 	}
 	return out
 }
+
+func FuzzReader(f *testing.F) {
+	for _, s := range []string{"社員番号,退職日\nA,2025/3/31\n", "employee_code,exit_date,email\n\"a\nb\",R7.3.31,x@y.jp\n"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		rd, err := NewReader(bytes.NewReader(data), ReaderOptions{Now: fixedNow, MaxRowBytes: 64})
+		if err != nil {
+			return
+		}
+		for range len(data) + 2 {
+			_, problems, err := rd.Next()
+			if err == io.EOF {
+				if rd.BytesRead() != int64(len(data)) {
+					t.Fatalf("BytesRead = %d at EOF; want %d", rd.BytesRead(), len(data))
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range problems {
+				if p.Line < 2 {
+					t.Fatalf("problem on line %d: %v", p.Line, p)
+				}
+			}
+		}
+		t.Fatal("Next did not reach EOF")
+	})
+}

@@ -179,6 +179,7 @@ type HeaderError struct {
 	Reason    string   // other problem (empty file, header too long)
 }
 
+// Error lists every header problem in one message.
 func (e *HeaderError) Error() string {
 	var parts []string
 	if e.Reason != "" {
@@ -196,6 +197,20 @@ func (e *HeaderError) Error() string {
 	}
 	return "header (line 1): " + strings.Join(parts, "; ")
 }
+
+// Source is a stream of imported rows: the CSV Reader and the JSONReader both are one, so the import service
+// needs one loop for both.
+type Source interface {
+	// Next returns the next row, or io.EOF; see (*Reader).Next.
+	Next() (Record, []RowError, error)
+	// BytesRead reports the input consumed so far, for progress.
+	BytesRead() int64
+}
+
+var (
+	_ Source = (*Reader)(nil)
+	_ Source = (*JSONReader)(nil)
+)
 
 // ReaderOptions configures the CSV and JSON readers; the zero value is ready to use.
 type ReaderOptions struct {
