@@ -33,7 +33,8 @@ type Reader struct {
 type heldRow struct {
 	fields []string
 	line   int
-	err    error
+	err    error           // io.EOF or a *csv.ParseError
+	parse  *csv.ParseError // err, when it is one
 }
 
 // NewReader reads and checks the header. It returns a *HeaderError when required columns are missing or a
@@ -130,7 +131,7 @@ func (rd *Reader) Next() (Record, []RowError, error) {
 			case err == nil:
 				row.line, _ = rd.csv.FieldPos(0)
 			case errors.As(err, &pe):
-				row.line = pe.StartLine
+				row.line, row.parse = pe.StartLine, pe
 			case errors.Is(err, io.EOF):
 				row.line = int(^uint(0) >> 1)
 			default:
@@ -148,8 +149,8 @@ func (rd *Reader) Next() (Record, []RowError, error) {
 		if errors.Is(row.err, io.EOF) {
 			return Record{}, nil, io.EOF
 		}
-		if row.err != nil {
-			return Record{}, []RowError{parseProblem(row.err.(*csv.ParseError), len(row.fields), len(rd.colField))}, nil
+		if row.parse != nil {
+			return Record{}, []RowError{parseProblem(row.parse, len(row.fields), len(rd.colField))}, nil
 		}
 		var vals [numFields]string
 		empty := true
@@ -170,14 +171,18 @@ func (rd *Reader) Next() (Record, []RowError, error) {
 
 func parseProblem(pe *csv.ParseError, got, want int) RowError {
 	e := RowError{Line: pe.StartLine, Kind: KindParse}
+	where := ""
+	if pe.Line != pe.StartLine {
+		where = fmt.Sprintf(" on line %d", pe.Line) // the row spans lines; say which one is broken
+	}
 	switch {
 	case errors.Is(pe.Err, csv.ErrFieldCount):
 		e.Kind = KindFieldCount
 		e.Reason = fmt.Sprintf("%d fields where the header has %d (a comma inside a value must be quoted)", got, want)
 	case errors.Is(pe.Err, csv.ErrBareQuote):
-		e.Reason = fmt.Sprintf("line %d, byte %d: a \" inside an unquoted value (quote the value and double the \")", pe.Line, pe.Column)
+		e.Reason = "a \" inside an unquoted value" + where + " (quote the value and double the \")"
 	case errors.Is(pe.Err, csv.ErrQuote):
-		e.Reason = fmt.Sprintf("line %d, byte %d: malformed quoted value (unclosed quote, or text after the closing \")", pe.Line, pe.Column)
+		e.Reason = "malformed quoted value" + where + " (unclosed quote, or text after the closing \")"
 	default:
 		e.Reason = pe.Err.Error()
 	}

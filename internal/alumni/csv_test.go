@@ -202,7 +202,7 @@ func TestReaderBadRows(t *testing.T) {
 		{14, KindDateRange, "退職日", "2099/3/31", "exit date more than a year after today (2025-06-01)", false},
 		{15, KindDateRange, "入社日", "1930/4/1", "date before 1940-01-01", false},
 		{16, KindUnknownGender, "性別", "火星人", "gender not recognised", true},
-		{17, KindMissing, "退職日", "", "exit_date is required", false},
+		{17, KindMissing, "退職日", "", "exit date is required", false},
 		{18, KindBadDate, "退職日", "平成31年5月1日", "平成 ended on 2019-04-30", false},
 		{20, KindRowTooLong, "", "", "row longer than 512 bytes, skipped", false},
 		{24, KindBadEmail, "メールアドレス", "", "not a valid e-mail address", false},

@@ -136,16 +136,19 @@ type RowError struct {
 	Warning bool   // true when the record is still usable
 }
 
-// Error formats e as `line 12, column "退職日" (exit_date): bad date "2025/13/01": month 13 out of range`.
+// Error formats e as `line 3, column "退職日" (exit_date): invalid date: month 13 out of range: "2025/13/01"`,
+// or `record 3, field "exit_date": …` for JSON input.
 func (e RowError) Error() string {
 	var b strings.Builder
+	what := "column"
 	if e.Line > 0 {
 		b.WriteString("line " + strconv.Itoa(e.Line))
 	} else {
 		b.WriteString("record " + strconv.Itoa(e.Index))
+		what = "field"
 	}
 	if e.Column != "" {
-		fmt.Fprintf(&b, ", column %q", e.Column)
+		fmt.Fprintf(&b, ", %s %q", what, e.Column)
 		if e.Field != "" && e.Field != e.Column {
 			b.WriteString(" (" + e.Field + ")")
 		}

@@ -146,7 +146,7 @@ func (c *checker) checkCode(code string, rc *rowCheck) {
 func (c *checker) checkDate(f fieldID, s string, rc *rowCheck) Date {
 	if s == "" {
 		if fieldSpecs[f].required {
-			rc.add(f, KindMissing, "", fieldSpecs[f].name+" is required")
+			rc.add(f, KindMissing, "", strings.ReplaceAll(fieldSpecs[f].name, "_", " ")+" is required")
 		}
 		return Date{}
 	}
