@@ -26,13 +26,15 @@ type Reader struct {
 
 	// held is a row read from encoding/csv but not yet returned, because a dropped (too long) row that came
 	// before it in the file has to be reported first.
-	held *heldRow
+	held    heldRow
+	hasHeld bool
 }
 
 type heldRow struct {
 	fields []string
 	line   int
-	err    error
+	err    error           // io.EOF or a *csv.ParseError
+	parse  *csv.ParseError // err, when it is one
 }
 
 // NewReader reads and checks the header. It returns a *HeaderError when required columns are missing or a
@@ -121,34 +123,34 @@ func (rd *Reader) BytesRead() int64 { return rd.count.n.Load() }
 func (rd *Reader) Next() (Record, []RowError, error) {
 	for {
 		row := rd.held
-		rd.held = nil
-		if row == nil {
+		if !rd.hasHeld {
 			fields, err := rd.csv.Read()
-			row = &heldRow{fields: fields, err: err}
+			row = heldRow{fields: fields, err: err}
 			var pe *csv.ParseError
 			switch {
 			case err == nil:
 				row.line, _ = rd.csv.FieldPos(0)
 			case errors.As(err, &pe):
-				row.line = pe.StartLine
+				row.line, row.parse = pe.StartLine, pe
 			case errors.Is(err, io.EOF):
 				row.line = int(^uint(0) >> 1)
 			default:
 				return Record{}, nil, fmt.Errorf("read CSV: %w", err)
 			}
 		}
+		rd.hasHeld = false
 		if len(rd.guard.dropped) > 0 && rd.guard.dropped[0] < row.line {
 			line := rd.guard.dropped[0]
 			rd.guard.dropped = rd.guard.dropped[1:]
-			rd.held = row
+			rd.held, rd.hasHeld = row, true
 			return Record{}, []RowError{{Line: line, Kind: KindRowTooLong,
 				Reason: fmt.Sprintf("row longer than %d bytes, skipped", rd.guard.max)}}, nil
 		}
 		if errors.Is(row.err, io.EOF) {
 			return Record{}, nil, io.EOF
 		}
-		if row.err != nil {
-			return Record{}, []RowError{parseProblem(row.err.(*csv.ParseError), len(row.fields), len(rd.colField))}, nil
+		if row.parse != nil {
+			return Record{}, []RowError{parseProblem(row.parse, len(row.fields), len(rd.colField))}, nil
 		}
 		var vals [numFields]string
 		empty := true
@@ -169,14 +171,18 @@ func (rd *Reader) Next() (Record, []RowError, error) {
 
 func parseProblem(pe *csv.ParseError, got, want int) RowError {
 	e := RowError{Line: pe.StartLine, Kind: KindParse}
+	where := ""
+	if pe.Line != pe.StartLine {
+		where = fmt.Sprintf(" on line %d", pe.Line) // the row spans lines; say which one is broken
+	}
 	switch {
 	case errors.Is(pe.Err, csv.ErrFieldCount):
 		e.Kind = KindFieldCount
 		e.Reason = fmt.Sprintf("%d fields where the header has %d (a comma inside a value must be quoted)", got, want)
 	case errors.Is(pe.Err, csv.ErrBareQuote):
-		e.Reason = fmt.Sprintf("line %d, byte %d: a \" inside an unquoted value (quote the value and double the \")", pe.Line, pe.Column)
+		e.Reason = "a \" inside an unquoted value" + where + " (quote the value and double the \")"
 	case errors.Is(pe.Err, csv.ErrQuote):
-		e.Reason = fmt.Sprintf("line %d, byte %d: malformed quoted value (unclosed quote, or text after the closing \")", pe.Line, pe.Column)
+		e.Reason = "malformed quoted value" + where + " (unclosed quote, or text after the closing \")"
 	default:
 		e.Reason = pe.Err.Error()
 	}

@@ -202,7 +202,7 @@ func TestReaderBadRows(t *testing.T) {
 		{14, KindDateRange, "退職日", "2099/3/31", "exit date more than a year after today (2025-06-01)", false},
 		{15, KindDateRange, "入社日", "1930/4/1", "date before 1940-01-01", false},
 		{16, KindUnknownGender, "性別", "火星人", "gender not recognised", true},
-		{17, KindMissing, "退職日", "", "exit_date is required", false},
+		{17, KindMissing, "退職日", "", "exit date is required", false},
 		{18, KindBadDate, "退職日", "平成31年5月1日", "平成 ended on 2019-04-30", false},
 		{20, KindRowTooLong, "", "", "row longer than 512 bytes, skipped", false},
 		{24, KindBadEmail, "メールアドレス", "", "not a valid e-mail address", false},
@@ -579,4 +579,34 @@ func stringKeys[V comparable](m map[string]V) map[string][]string {
 		out[fmt.Sprint(v)] = append(out[fmt.Sprint(v)], k)
 	}
 	return out
+}
+
+func FuzzReader(f *testing.F) {
+	for _, s := range []string{"社員番号,退職日\nA,2025/3/31\n", "employee_code,exit_date,email\n\"a\nb\",R7.3.31,x@y.jp\n"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		rd, err := NewReader(bytes.NewReader(data), ReaderOptions{Now: fixedNow, MaxRowBytes: 64})
+		if err != nil {
+			return
+		}
+		for range len(data) + 2 {
+			_, problems, err := rd.Next()
+			if err == io.EOF {
+				if rd.BytesRead() != int64(len(data)) {
+					t.Fatalf("BytesRead = %d at EOF; want %d", rd.BytesRead(), len(data))
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range problems {
+				if p.Line < 2 {
+					t.Fatalf("problem on line %d: %v", p.Line, p)
+				}
+			}
+		}
+		t.Fatal("Next did not reach EOF")
+	})
 }

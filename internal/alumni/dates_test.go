@@ -111,3 +111,18 @@ func TestDateMethods(t *testing.T) {
 		t.Error("zero Date handling is wrong")
 	}
 }
+
+func FuzzParseDate(f *testing.F) {
+	for _, s := range []string{"2025/3/31", "令和元年5月1日", "R7.3.31", "20250331", "平成31年5月1日", "2025-03-31T00:00", "元年"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := ParseDate(s)
+		if err != nil {
+			return
+		}
+		if back, err := ParseDate(d.String()); err != nil || back != d {
+			t.Errorf("ParseDate(%q) = %v, which does not round-trip: %v, %v", s, d, back, err)
+		}
+	})
+}

@@ -212,12 +212,23 @@ var reasonKeywords = []struct {
 	{"研修", ReasonOnboarding}, {"教育", ReasonOnboarding},
 }
 
+// lookup finds s in a table built by lookupTable. Most cells are already in normal form ("はい", "男性"), so
+// the raw value is tried before paying for normKey. found is false for cells that are blank after folding.
+func lookup[V comparable](table map[string]V, s string) (v V, found, blank bool) {
+	if v, ok := table[s]; ok && s != "" {
+		return v, true, false
+	}
+	k := normKey(s)
+	v, ok := table[k]
+	return v, ok && k != "", k == ""
+}
+
 // exitTypeOf maps an exit-type cell to an ExitType; ok is false when nothing matches.
 func exitTypeOf(s string) (ExitType, bool) {
-	k := normKey(s)
-	if t, ok := exitTypes[k]; ok {
+	if t, ok, _ := lookup(exitTypes, s); ok {
 		return t, true
 	}
+	k := normKey(s)
 	for _, kw := range exitTypeKeywords {
 		if strings.Contains(k, kw.word) {
 			return kw.t, true
@@ -229,10 +240,10 @@ func exitTypeOf(s string) (ExitType, bool) {
 // reasonOf maps a stated exit reason to a taxonomy code; ok is false when nothing matches. "Other" and
 // reasons that only restate the exit type (定年, 契約満了, 解雇) are recognised with code "".
 func reasonOf(s string) (Reason, bool) {
-	k := normKey(s)
-	if r, ok := reasons[k]; ok {
+	if r, ok, blank := lookup(reasons, s); ok || blank {
 		return r, true
 	}
+	k := normKey(s)
 	if _, ok := exitTypes[k]; ok {
 		return "", true
 	}

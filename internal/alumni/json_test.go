@@ -42,17 +42,17 @@ func TestJSONReader(t *testing.T) {
 	}
 	wants := [][]want{
 		1: {
-			{1, "favourite_colour", "", KindUnknownColumn, `record 1, column "favourite_colour": warning: unknown field, ignored`},
-			{1, "メールアドレス", FieldEmail, KindBadEmail, `record 1, column "メールアドレス" (email): not a valid e-mail address`},
-			{1, "同意", FieldConsent, KindBadBool, `record 1, column "同意" (consent): expected はい/いいえ, ○/×, yes/no, true/false or 1/0: "たぶん"`},
+			{1, "favourite_colour", "", KindUnknownColumn, `record 1, field "favourite_colour": warning: unknown field, ignored`},
+			{1, "メールアドレス", FieldEmail, KindBadEmail, `record 1, field "メールアドレス" (email): not a valid e-mail address`},
+			{1, "同意", FieldConsent, KindBadBool, `record 1, field "同意" (consent): expected はい/いいえ, ○/×, yes/no, true/false or 1/0: "たぶん"`},
 		},
 		2: {{2, "", "", KindParse, "record 2: element is not a JSON object"}},
 		3: {
-			{3, "grade", FieldGrade, KindBadValue, `record 3, column "grade": expected a string, number, boolean or null`},
-			{3, "employee_code", FieldEmployeeCode, KindDuplicate, `record 3, column "employee_code": employee code already used on record 0: "J1"`},
-			{3, "exit_date", FieldExitDate, KindBadDate, `record 3, column "exit_date": invalid date: day 30 out of range for 2025-02: "2025-02-30"`},
+			{3, "grade", FieldGrade, KindBadValue, `record 3, field "grade": expected a string, number, boolean or null`},
+			{3, "employee_code", FieldEmployeeCode, KindDuplicate, `record 3, field "employee_code": employee code already used on record 0: "J1"`},
+			{3, "exit_date", FieldExitDate, KindBadDate, `record 3, field "exit_date": invalid date: day 30 out of range for 2025-02: "2025-02-30"`},
 		},
-		4: {{4, "社員番号", FieldEmployeeCode, KindParse, `record 4, column "社員番号" (employee_code): field given twice (also as employee_code)`}},
+		4: {{4, "社員番号", FieldEmployeeCode, KindParse, `record 4, field "社員番号" (employee_code): field given twice (also as employee_code)`}},
 	}
 	for i, ws := range wants {
 		got := rows[i].problems

@@ -136,16 +136,19 @@ type RowError struct {
 	Warning bool   // true when the record is still usable
 }
 
-// Error formats e as `line 12, column "退職日" (exit_date): bad date "2025/13/01": month 13 out of range`.
+// Error formats e as `line 3, column "退職日" (exit_date): invalid date: month 13 out of range: "2025/13/01"`,
+// or `record 3, field "exit_date": …` for JSON input.
 func (e RowError) Error() string {
 	var b strings.Builder
+	what := "column"
 	if e.Line > 0 {
 		b.WriteString("line " + strconv.Itoa(e.Line))
 	} else {
 		b.WriteString("record " + strconv.Itoa(e.Index))
+		what = "field"
 	}
 	if e.Column != "" {
-		fmt.Fprintf(&b, ", column %q", e.Column)
+		fmt.Fprintf(&b, ", %s %q", what, e.Column)
 		if e.Field != "" && e.Field != e.Column {
 			b.WriteString(" (" + e.Field + ")")
 		}
@@ -179,6 +182,7 @@ type HeaderError struct {
 	Reason    string   // other problem (empty file, header too long)
 }
 
+// Error lists every header problem in one message.
 func (e *HeaderError) Error() string {
 	var parts []string
 	if e.Reason != "" {
@@ -196,6 +200,20 @@ func (e *HeaderError) Error() string {
 	}
 	return "header (line 1): " + strings.Join(parts, "; ")
 }
+
+// Source is a stream of imported rows: the CSV Reader and the JSONReader both are one, so the import service
+// needs one loop for both.
+type Source interface {
+	// Next returns the next row, or io.EOF; see (*Reader).Next.
+	Next() (Record, []RowError, error)
+	// BytesRead reports the input consumed so far, for progress.
+	BytesRead() int64
+}
+
+var (
+	_ Source = (*Reader)(nil)
+	_ Source = (*JSONReader)(nil)
+)
 
 // ReaderOptions configures the CSV and JSON readers; the zero value is ready to use.
 type ReaderOptions struct {

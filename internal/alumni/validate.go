@@ -64,7 +64,7 @@ func (c *checker) check(vals *[numFields]string, rc *rowCheck) Record {
 			rc.add(f, KindEncoding, s, "bytes not valid in the file's encoding (wrong encoding chosen, or mixed encodings?)")
 			s = ""
 		}
-		if f != fExitReason {
+		if f != fExitReason && !isASCII(s) {
 			s = strings.TrimSpace(norm.NFKC.String(s)) // full-width digits and letters, half-width kana
 		}
 		v[f] = s
@@ -83,12 +83,10 @@ func (c *checker) check(vals *[numFields]string, rc *rowCheck) Record {
 		rc.add(fEmail, KindBadEmail, "", "not a valid e-mail address")
 	}
 	rec.Gender = GenderUnknown
-	if key := normKey(v[fGender]); key != "" {
-		if g, ok := genders[key]; ok {
-			rec.Gender = g
-		} else {
-			rc.add(fGender, KindUnknownGender, v[fGender], "gender not recognised, stored as unknown")
-		}
+	if g, ok, blank := lookup(genders, v[fGender]); ok {
+		rec.Gender = g
+	} else if !blank {
+		rc.add(fGender, KindUnknownGender, v[fGender], "gender not recognised, stored as unknown")
 	}
 	rec.HireDate = c.checkDate(fHireDate, v[fHireDate], rc)
 	rec.ExitDate = c.checkDate(fExitDate, v[fExitDate], rc)
@@ -114,12 +112,10 @@ func (c *checker) check(vals *[numFields]string, rc *rowCheck) Record {
 	rec.RehireEligible = checkBool(fRehireEligible, v[fRehireEligible], rc)
 	rec.Consent = checkBool(fConsent, v[fConsent], rc)
 	rec.Locale = c.defaultLocale
-	if key := normKey(v[fLocale]); key != "" {
-		if l, ok := locales[key]; ok {
-			rec.Locale = l
-		} else {
-			rc.add(fLocale, KindBadLocale, v[fLocale], "language must be ja (日本語) or en (English)")
-		}
+	if l, ok, blank := lookup(locales, v[fLocale]); ok {
+		rec.Locale = l
+	} else if !blank {
+		rc.add(fLocale, KindBadLocale, v[fLocale], "language must be ja (日本語) or en (English)")
 	}
 	return rec
 }
@@ -150,7 +146,7 @@ func (c *checker) checkCode(code string, rc *rowCheck) {
 func (c *checker) checkDate(f fieldID, s string, rc *rowCheck) Date {
 	if s == "" {
 		if fieldSpecs[f].required {
-			rc.add(f, KindMissing, "", fieldSpecs[f].name+" is required")
+			rc.add(f, KindMissing, "", strings.ReplaceAll(fieldSpecs[f].name, "_", " ")+" is required")
 		}
 		return Date{}
 	}
@@ -171,15 +167,20 @@ func (c *checker) checkDate(f fieldID, s string, rc *rowCheck) Date {
 }
 
 func checkBool(f fieldID, s string, rc *rowCheck) bool {
-	key := normKey(s)
-	if key == "" {
-		return false
-	}
-	b, ok := booleans[key]
-	if !ok {
+	b, ok, blank := lookup(booleans, s)
+	if !ok && !blank {
 		rc.add(f, KindBadBool, s, "expected はい/いいえ, ○/×, yes/no, true/false or 1/0")
 	}
 	return b
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // validEmail accepts a bare addr-spec with a dotted domain: "Taro <t@example.jp>" and "t@localhost" are not
@@ -188,11 +189,39 @@ func validEmail(s string) bool {
 	if len(s) > maxEmailLen {
 		return false
 	}
-	a, err := mail.ParseAddress(s)
-	if err != nil || a.Name != "" || a.Address != s {
+	at := strings.LastIndexByte(s, '@')
+	if at < 0 {
 		return false
 	}
-	at := strings.LastIndexByte(s, '@')
 	domain := s[at+1:]
-	return strings.Contains(domain, ".") && !strings.HasPrefix(domain, ".") && !strings.HasSuffix(domain, ".")
+	if !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") {
+		return false
+	}
+	if plainEmail(s[:at], domain) {
+		return true // the common case, without net/mail's allocations
+	}
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Name == "" && a.Address == s
 }
+
+// plainEmail reports whether local@domain is made of dot-separated atoms of letters, digits and the usual
+// symbols, and LDH domain labels: valid without further parsing. Anything else goes to net/mail.
+func plainEmail(local, domain string) bool {
+	for part := range strings.SplitSeq(local, ".") {
+		if part == "" || strings.IndexFunc(part, func(r rune) bool {
+			return !(r < utf8.RuneSelf && (isAlnum(byte(r)) || strings.IndexByte("!#$%&'*+/=?^_`{|}~-", byte(r)) >= 0))
+		}) >= 0 {
+			return false
+		}
+	}
+	for label := range strings.SplitSeq(domain, ".") {
+		if label == "" || label[0] == '-' || label[len(label)-1] == '-' || strings.IndexFunc(label, func(r rune) bool {
+			return !(r < utf8.RuneSelf && (isAlnum(byte(r)) || r == '-'))
+		}) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func isAlnum(c byte) bool { return isDigit(c) || ('a' <= c|0x20 && c|0x20 <= 'z') }
