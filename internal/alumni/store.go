@@ -24,6 +24,9 @@ var ErrNotFound = errors.New("alumnus not found")
 // ErrErased is returned when the alumnus was erased: nothing more may be done with them.
 var ErrErased = errors.New("alumnus was erased")
 
+// ErrNotSurveyable is returned when an alumnus may not be sent a survey.
+var ErrNotSurveyable = errors.New("alumnus may not be surveyed")
+
 // Store keeps the alumni registry in ClickHouse: HR attributes in `alumni`, PII in `alumni_contacts`, and
 // later happenings (opt-out, erasure, bounce) in `alumni_events`.
 type Store struct {
@@ -63,12 +66,6 @@ type Alumnus struct {
 	Erased     bool
 	Bounced    bool
 	ImportedAt time.Time
-}
-
-// Source yields records one at a time; the CSV and JSON readers are Sources.
-type Source interface {
-	Next() (Record, []RowError, error)
-	BytesRead() int64
 }
 
 // ImportOptions tune an import.
@@ -426,4 +423,31 @@ func (s *Store) Erase(ctx context.Context, tenantID string, id uuid.UUID) error 
 		}
 	}
 	return nil
+}
+
+// Surveyable returns the alumnus's locale when they may be surveyed, and ErrNotFound, ErrErased or an
+// error wrapping ErrNotSurveyable when they may not (opted out, bounced, no consent, no e-mail).
+func (s *Store) Surveyable(ctx context.Context, tenantID string, id uuid.UUID) (string, error) {
+	st, err := s.states(ctx, tenantID, id)
+	if err != nil {
+		return "", err
+	}
+	if st["erased"] {
+		return "", ErrErased
+	}
+	a, err := s.get(ctx, tenantID, id)
+	if err != nil {
+		return "", err
+	}
+	switch {
+	case a.OptedOut:
+		return "", fmt.Errorf("%w: opted out", ErrNotSurveyable)
+	case !a.Consent:
+		return "", fmt.Errorf("%w: no consent", ErrNotSurveyable)
+	case a.Bounced:
+		return "", fmt.Errorf("%w: address bounced", ErrNotSurveyable)
+	case a.Email == "":
+		return "", fmt.Errorf("%w: no e-mail address", ErrNotSurveyable)
+	}
+	return a.Locale, nil
 }

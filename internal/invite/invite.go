@@ -114,7 +114,8 @@ func (s *Store) Create(ctx context.Context, inv Invitation) (Invitation, error) 
 	} else if !errors.Is(err, ErrNotFound) {
 		return Invitation{}, err
 	}
-	now := s.now().UTC()
+	// DateTime columns keep whole seconds: truncate so the returned value equals what is stored.
+	now := s.now().UTC().Truncate(time.Second)
 	if inv.Locale == "" {
 		inv.Locale = locale
 	}
@@ -125,6 +126,7 @@ func (s *Store) Create(ctx context.Context, inv Invitation) (Invitation, error) 
 		inv.ClosesAt = inv.DueAt.AddDate(0, 0, 28)
 	}
 	inv.CreatedAt = now
+	inv.DueAt, inv.ClosesAt = inv.DueAt.UTC().Truncate(time.Second), inv.ClosesAt.UTC().Truncate(time.Second)
 	if err := s.Put(ctx, inv); err != nil {
 		return Invitation{}, err
 	}
