@@ -12,6 +12,7 @@ import (
 	"github.com/alumnipulse/alumnipulse/internal/audit"
 	"github.com/alumnipulse/alumnipulse/internal/config"
 	"github.com/alumnipulse/alumnipulse/internal/db"
+	"github.com/alumnipulse/alumnipulse/internal/invite"
 	"github.com/alumnipulse/alumnipulse/internal/migrate"
 	"github.com/alumnipulse/alumnipulse/internal/tenant"
 	"github.com/alumnipulse/alumnipulse/internal/web"
@@ -26,6 +27,7 @@ type App struct {
 	Tenants *tenant.Store
 	Audit   *audit.Log
 	Alumni  *alumni.Store
+	Invites *invite.Store
 
 	migrations *migrate.Runner
 }
@@ -53,6 +55,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		migrations: migrate.New(conn, files, log),
 	}
 	a.Alumni = alumni.NewStore(conn, []byte(cfg.Secret), a.Audit)
+	a.Invites = invite.NewStore(conn, a.Tenants, a.Alumni, []byte(cfg.Secret))
 	return a, nil
 }
 
