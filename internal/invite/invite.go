@@ -58,7 +58,9 @@ type Invitation struct {
 }
 
 // Closed reports whether the invitation no longer takes answers at now.
-func (i Invitation) Closed(now time.Time) bool { return !i.ClosesAt.IsZero() && !now.Before(i.ClosesAt) }
+func (i Invitation) Closed(now time.Time) bool {
+	return !i.ClosesAt.IsZero() && !now.Before(i.ClosesAt)
+}
 
 // Eligibility tells whether an alumnus may be surveyed; the alumni registry implements it.
 type Eligibility interface {
