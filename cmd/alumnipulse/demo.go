@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"time"
@@ -77,6 +78,23 @@ Seeding twice changes nothing; --if-empty does nothing when the tenant already e
 			return nil
 		},
 	}
-	cmd.AddCommand(seedCmd, info)
+	var rows int
+	var sjis bool
+	csvCmd := &cobra.Command{
+		Use:   "csv",
+		Short: "Write a generated HR export (Japanese headers) to stdout, to try or benchmark the import",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			w := bufio.NewWriterSize(cmd.OutOrStdout(), 1<<20)
+			if err := demo.WriteCSV(w, seed, rows, time.Now(), sjis); err != nil {
+				return err
+			}
+			return w.Flush()
+		},
+	}
+	csvCmd.Flags().IntVar(&rows, "rows", 1000, "number of rows")
+	csvCmd.Flags().Uint64Var(&seed, "seed", 1, "random seed")
+	csvCmd.Flags().BoolVar(&sjis, "shift-jis", false, "encode in Shift_JIS instead of UTF-8")
+	cmd.AddCommand(seedCmd, info, csvCmd)
 	return cmd
 }
