@@ -7,9 +7,12 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"sync"
+	"time"
 
 	"github.com/alumnipulse/alumnipulse/internal/alumni"
 	"github.com/alumnipulse/alumnipulse/internal/audit"
+	"github.com/alumnipulse/alumnipulse/internal/comments"
 	"github.com/alumnipulse/alumnipulse/internal/config"
 	"github.com/alumnipulse/alumnipulse/internal/db"
 	"github.com/alumnipulse/alumnipulse/internal/invite"
@@ -21,13 +24,14 @@ import (
 
 // App holds the long-lived parts of a running alumnipulse.
 type App struct {
-	Cfg     config.Config
-	Log     *slog.Logger
-	Conn    db.Conn
-	Tenants *tenant.Store
-	Audit   *audit.Log
-	Alumni  *alumni.Store
-	Invites *invite.Store
+	Cfg      config.Config
+	Log      *slog.Logger
+	Conn     db.Conn
+	Tenants  *tenant.Store
+	Audit    *audit.Log
+	Alumni   *alumni.Store
+	Invites  *invite.Store
+	Comments *comments.Service
 
 	migrations *migrate.Runner
 }
@@ -56,6 +60,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	}
 	a.Alumni = alumni.NewStore(conn, []byte(cfg.Secret), a.Audit)
 	a.Invites = invite.NewStore(conn, a.Tenants, a.Alumni, []byte(cfg.Secret))
+	a.Comments = comments.New(conn, a.Tenants, a.Audit, log)
 	return a, nil
 }
 
@@ -77,6 +82,20 @@ func (a *App) Ready(ctx context.Context) error {
 		return fmt.Errorf("%d migrations not applied (first: %s)", len(pending), pending[0].Name)
 	}
 	return nil
+}
+
+// StartBackground starts the background work of serve (text analysis of new answers, and the wave
+// scheduler where it is wired) and returns a function that waits for it to stop after ctx ends.
+func (a *App) StartBackground(ctx context.Context) (wait func()) {
+	var wg sync.WaitGroup
+	if a.Cfg.Scheduler {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a.Comments.Run(ctx, 10*time.Second)
+		}()
+	}
+	return wg.Wait
 }
 
 // WebDeps returns what the HTTP layer needs.
