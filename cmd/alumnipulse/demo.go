@@ -44,7 +44,7 @@ Seeding twice changes nothing; --if-empty does nothing when the tenant already e
 				}
 			}
 			start := time.Now()
-			err = demo.Seed(cmd.Context(), demo.Deps{Tenants: a.Tenants, Alumni: a.Alumni}, demo.Options{
+			err = demo.Seed(cmd.Context(), a.DemoDeps(), demo.Options{
 				Seed: seed, Alumni: n,
 				Verbose: func(format string, args ...any) { fmt.Fprintf(cmd.ErrOrStderr(), format+"\n", args...) },
 			})

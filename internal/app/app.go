@@ -4,22 +4,28 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"sync"
 	"time"
 
 	"github.com/alumnipulse/alumnipulse/internal/alumni"
+	"github.com/alumnipulse/alumnipulse/internal/answer"
 	"github.com/alumnipulse/alumnipulse/internal/audit"
 	"github.com/alumnipulse/alumnipulse/internal/comments"
 	"github.com/alumnipulse/alumnipulse/internal/config"
 	"github.com/alumnipulse/alumnipulse/internal/db"
+	"github.com/alumnipulse/alumnipulse/internal/demo"
 	"github.com/alumnipulse/alumnipulse/internal/invite"
 	"github.com/alumnipulse/alumnipulse/internal/migrate"
+	"github.com/alumnipulse/alumnipulse/internal/survey"
 	"github.com/alumnipulse/alumnipulse/internal/tenant"
 	"github.com/alumnipulse/alumnipulse/internal/web"
 	"github.com/alumnipulse/alumnipulse/migrations"
+	"github.com/alumnipulse/alumnipulse/surveys"
 )
 
 // App holds the long-lived parts of a running alumnipulse.
@@ -32,6 +38,8 @@ type App struct {
 	Alumni   *alumni.Store
 	Invites  *invite.Store
 	Comments *comments.Service
+	Surveys  *survey.Catalog
+	Answers  *answer.Writer
 
 	migrations *migrate.Runner
 }
@@ -61,6 +69,15 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	a.Alumni = alumni.NewStore(conn, []byte(cfg.Secret), a.Audit)
 	a.Invites = invite.NewStore(conn, a.Tenants, a.Alumni, []byte(cfg.Secret))
 	a.Comments = comments.New(conn, a.Tenants, a.Audit, log)
+	var fsys fs.FS = surveys.FS
+	if cfg.SurveysDir != "" {
+		fsys = surveys.Open(cfg.SurveysDir)
+	}
+	if a.Surveys, err = survey.Load(fsys); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("surveys: %w", err)
+	}
+	a.Answers = answer.New(conn, answer.Options{}, log)
 	return a, nil
 }
 
@@ -103,9 +120,26 @@ func (a *App) WebDeps() web.Deps {
 	return web.Deps{Tenants: a.Tenants, Audit: a.Audit, Alumni: a.Alumni, Ready: a.Ready}
 }
 
-// Close releases the database connection.
+// Close flushes pending answers and releases the database connection.
 func (a *App) Close() error {
-	return a.Conn.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	werr := a.Answers.Close(ctx)
+	return errors.Join(werr, a.Conn.Close())
+}
+
+// DemoDeps returns what the demo seed writes through.
+func (a *App) DemoDeps() demo.Deps {
+	return demo.Deps{Tenants: a.Tenants, Alumni: a.Alumni, Invites: a.Invites, Answers: a.Answers, Surveys: a.Surveys,
+		Comments: a.Comments, HasInvitations: a.hasInvitations}
+}
+
+func (a *App) hasInvitations(ctx context.Context, tenantID string) (bool, error) {
+	var n uint64
+	if err := a.Conn.QueryRow(ctx, "SELECT count() FROM invitations WHERE tenant_id = ?", tenantID).Scan(&n); err != nil {
+		return false, fmt.Errorf("count invitations: %w", err)
+	}
+	return n > 0, nil
 }
 
 // NewLogger builds the process logger from the configuration. It writes to stderr.
