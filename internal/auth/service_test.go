@@ -316,7 +316,7 @@ func TestTOTPRequiredOnceEnrolled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(enr.URL, "otpauth://totp/alumnipulse:") || len(enr.QRPNG) < 100 || enr.Secret == "" {
+	if !strings.HasPrefix(enr.URL, "otpauth://totp/alumnipulse%20%28acme%29:taro@example.jp?") || len(enr.QRPNG) < 100 || enr.Secret == "" {
 		t.Errorf("enrolment %+v", enr)
 	}
 	again, err := f.svc.BeginTOTP(ctx, "acme", u.ID)

@@ -56,8 +56,8 @@ func (s *Service) BeginTOTP(ctx context.Context, tenantID, userID string) (TOTPE
 		}
 	}
 	// The account label is the user's own address: it is shown only to them, and it is what they will
-	// recognise in the app.
-	key, err := totp.Generate(totp.GenerateOpts{Issuer: s.opt.Issuer, AccountName: r.tenantID + ":" + r.email,
+	// recognise in the app. The tenant goes in the issuer, since neither part may hold a colon.
+	key, err := totp.Generate(totp.GenerateOpts{Issuer: s.opt.Issuer + " (" + r.tenantID + ")", AccountName: r.email,
 		Secret: raw, Period: totpPeriod})
 	if err != nil {
 		return TOTPEnrolment{}, fmt.Errorf("totp key: %w", err)

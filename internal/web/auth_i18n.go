@@ -130,19 +130,26 @@ var authText = map[string]map[string]string{
 	},
 }
 
-const authLangCookie = "ap_lang"
+const (
+	authLangCookie = "ap_lang"
+	ctxLang        = "lang" // the page language, once chosen for a request
+)
 
 // authLang picks the page language: a valid ?lang= (remembered in a cookie), else the cookie, else ja.
 func authLang(c *gin.Context) string {
-	if l := c.Query("lang"); authText[l] != nil {
-		http.SetCookie(c.Writer, &http.Cookie{Name: authLangCookie, Value: l, Path: "/", MaxAge: 365 * 24 * 3600,
-			HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: c.Request.TLS != nil})
+	if l := c.GetString(ctxLang); l != "" {
 		return l
 	}
-	if ck, err := c.Cookie(authLangCookie); err == nil && authText[ck] != nil {
-		return ck
+	l := "ja"
+	if q := c.Query("lang"); authText[q] != nil {
+		l = q
+		http.SetCookie(c.Writer, &http.Cookie{Name: authLangCookie, Value: l, Path: "/", MaxAge: 365 * 24 * 3600,
+			HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: c.Request.TLS != nil})
+	} else if ck, err := c.Cookie(authLangCookie); err == nil && authText[ck] != nil {
+		l = ck
 	}
-	return "ja"
+	c.Set(ctxLang, l)
+	return l
 }
 
 // authLangSwitch returns the other language and a link to the current page in it.

@@ -229,6 +229,19 @@ func TestAuthLoginPageAndCSRF(t *testing.T) {
 	if !c.HttpOnly || c.Secure || c.SameSite != http.SameSiteLaxMode || c.Path != "/" || !strings.HasPrefix(c.Value, "acme.") {
 		t.Errorf("session cookie %+v: want HttpOnly, SameSite=Lax, Path=/, not Secure over http", c)
 	}
+	// Five wrong passwords lock the account: the page says so with 429, and the audit log has the lockout.
+	lock := with(token)
+	lock.Set("email", "ceo@acme.example")
+	lock.Set("password", "wrong password")
+	for range 4 {
+		wantStatus(t, "wrong password", b.do("POST", "/login", lock), http.StatusUnauthorized)
+	}
+	rec = b.do("POST", "/login", lock)
+	wantStatus(t, "fifth wrong password", rec, http.StatusTooManyRequests)
+	if !strings.Contains(rec.Body.String(), "一時的にロック") {
+		t.Errorf("locked page:\n%s", rec.Body.String())
+	}
+
 	// Where the next page points elsewhere, sign-in lands home.
 	for _, evil := range []string{"https://evil.example/", "//evil.example/", "/\\evil.example"} {
 		ok.Set("next", evil)
