@@ -72,6 +72,11 @@ Seeding twice changes nothing; --if-empty does nothing when the tenant already e
 			base := a.Cfg.BaseURL
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "\nalumnipulse is starting on %s\n", base)
+			fmt.Fprintf(out, "  sign in:    %s/login   company id: %s   password: %s\n", base, demo.TenantID, demo.Password)
+			for _, u := range demo.Users {
+				fmt.Fprintf(out, "              %-22s (%s)\n", u.Email, u.Role)
+			}
+			fmt.Fprintf(out, "  dashboards: %s/dash/overview\n", base)
 			fmt.Fprintf(out, "  health:     %s/healthz   readiness: %s/readyz\n", base, base)
 			fmt.Fprintf(out, "  API:        %s/api/v1 (create a key: bin/alumnipulse tenant apikey demo)\n", base)
 			fmt.Fprintf(out, "  mail:       captured in %s (no SMTP configured)\n\n", a.Cfg.OutboxDir)

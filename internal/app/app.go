@@ -15,6 +15,7 @@ import (
 	"github.com/alumnipulse/alumnipulse/internal/alumni"
 	"github.com/alumnipulse/alumnipulse/internal/answer"
 	"github.com/alumnipulse/alumnipulse/internal/audit"
+	"github.com/alumnipulse/alumnipulse/internal/auth"
 	"github.com/alumnipulse/alumnipulse/internal/comments"
 	"github.com/alumnipulse/alumnipulse/internal/config"
 	"github.com/alumnipulse/alumnipulse/internal/db"
@@ -40,6 +41,7 @@ type App struct {
 	Comments *comments.Service
 	Surveys  *survey.Catalog
 	Answers  *answer.Writer
+	Auth     *auth.Service
 
 	migrations *migrate.Runner
 }
@@ -78,6 +80,10 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		return nil, fmt.Errorf("surveys: %w", err)
 	}
 	a.Answers = answer.New(conn, answer.Options{}, log)
+	if a.Auth, err = auth.New(conn, a.Tenants, a.Audit, auth.Options{Secret: []byte(cfg.Secret), BaseURL: cfg.BaseURL}); err != nil {
+		conn.Close()
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -117,7 +123,7 @@ func (a *App) StartBackground(ctx context.Context) (wait func()) {
 
 // WebDeps returns what the HTTP layer needs.
 func (a *App) WebDeps() web.Deps {
-	return web.Deps{Tenants: a.Tenants, Audit: a.Audit, Alumni: a.Alumni, Ready: a.Ready}
+	return web.Deps{Tenants: a.Tenants, Audit: a.Audit, Alumni: a.Alumni, Auth: a.Auth, Ready: a.Ready}
 }
 
 // Close flushes pending answers and releases the database connection.
@@ -131,7 +137,7 @@ func (a *App) Close() error {
 // DemoDeps returns what the demo seed writes through.
 func (a *App) DemoDeps() demo.Deps {
 	return demo.Deps{Tenants: a.Tenants, Alumni: a.Alumni, Invites: a.Invites, Answers: a.Answers, Surveys: a.Surveys,
-		Comments: a.Comments, HasInvitations: a.hasInvitations}
+		Comments: a.Comments, Users: a.Auth, HasInvitations: a.hasInvitations}
 }
 
 func (a *App) hasInvitations(ctx context.Context, tenantID string) (bool, error) {

@@ -21,6 +21,7 @@ type Deps struct {
 	Answers  *answer.Writer
 	Surveys  *survey.Catalog
 	Comments *comments.Service
+	Users    UserCreator
 	// HasInvitations reports whether the tenant already has invitations (then they are not seeded again).
 	HasInvitations func(ctx context.Context, tenantID string) (bool, error)
 }
@@ -54,6 +55,9 @@ func Seed(ctx context.Context, d Deps, opts Options) error {
 	}
 	if err := d.Tenants.Put(ctx, t); err != nil {
 		return fmt.Errorf("demo tenant: %w", err)
+	}
+	if err := seedUsers(ctx, d.Users); err != nil {
+		return err
 	}
 	recs := Alumni(opts.Seed, opts.Alumni, opts.Now)
 	rep, err := d.Alumni.Import(ctx, TenantID, func() (alumni.Source, error) { return &source{recs: recs}, nil }, alumni.ImportOptions{})

@@ -50,12 +50,10 @@ func newAuthFixture(t *testing.T, baseURL string) *authFixture {
 		t.Fatal(err)
 	}
 	cfg := config.Config{BaseURL: baseURL}
-	srv, err := New(cfg, Deps{Tenants: ts, Audit: al}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv, err := New(cfg, Deps{Tenants: ts, Audit: al, Auth: svc}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv.authRoutes(svc)
-	srv.authStaticRoutes()
 	f := &authFixture{srv: srv, svc: svc, audit: al, users: map[string]auth.User{}}
 	for _, u := range []struct {
 		label, tenant, email, name string

@@ -12,6 +12,7 @@ type Deps struct {
 	Tenants *tenant.Store
 	Audit   *audit.Log
 	Alumni  AlumniService
+	Auth    AuthService // sign-in, sessions, invitations, TOTP
 	// Ready reports whether the service can do its work (database reachable, migrations applied).
 	Ready func(ctx context.Context) error
 }
