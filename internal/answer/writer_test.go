@@ -186,8 +186,16 @@ func TestVersionsStrictlyIncrease(t *testing.T) {
 }
 
 func TestConcurrentWritersShareInserts(t *testing.T) {
+	for _, flushers := range []int{1, 2} {
+		t.Run(fmt.Sprintf("flushers=%d", flushers), func(t *testing.T) {
+			concurrentWriters(t, Options{MaxDelay: 20 * time.Millisecond, Flushers: flushers})
+		})
+	}
+}
+
+func concurrentWriters(t *testing.T, opts Options) {
 	conn, cfg := dbtest.New(t)
-	w := New(conn, Options{MaxDelay: 20 * time.Millisecond}, quiet())
+	w := New(conn, opts, quiet())
 	defer closeWriter(t, w)
 
 	const writers, each, questions = 100, 5, 25
