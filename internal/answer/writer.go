@@ -67,9 +67,9 @@ type Stats struct {
 // written with one INSERT, and each Write returns when that INSERT has been stored or has failed.
 //
 // A flushing goroutine (Options.Flushers of them) takes the first queued submission, collects what else
-// arrives within MaxDelay, and sends it all as one INSERT. While INSERTs are in flight new submissions queue up and
-// go out together in the next, so batches grow with the load and the number of INSERTs per second (each a
-// part the server must merge later) stays low.
+// arrives within MaxDelay, and sends it all as one INSERT. While an INSERT is in flight new submissions
+// queue up and go out together in the next, so batches grow with the load and the number of INSERTs per
+// second (each a part the server must merge later) stays low.
 type Writer struct {
 	conn db.Conn
 	opts Options
@@ -98,6 +98,9 @@ type request struct {
 // New starts a Writer on conn. Call Close to flush and stop it.
 func New(conn db.Conn, opts Options, log *slog.Logger) *Writer {
 	opts = opts.withDefaults()
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	w := &Writer{
 		conn: conn, opts: opts, log: log,
 		queue: make(chan *request, opts.MaxQueue),
@@ -129,11 +132,14 @@ func (w *Writer) nextVersion() uint64 {
 }
 
 // Write stores a submission with others in one INSERT and returns once that INSERT is stored (nil) or has
-// failed (an error; then nothing of the batch is stored). When the queue is full it waits for room, as
-// long as ctx allows.
+// failed (an error, which every caller in the batch gets). A failed batch is never stored in part: as a
+// rule it is not stored at all, but when the connection breaks after the server has written it (the
+// acknowledgement is lost) it is stored whole. When the queue is full Write waits for room, as long as ctx
+// allows.
 //
 // If ctx ends while the batch is in flight, Write returns ctx's error at once but the batch goes on, and
-// the submission may still be stored; a retry is harmless, since it carries a newer version and replaces it.
+// the submission may still be stored. Either way a retry is harmless: it carries a newer version and
+// replaces what is there.
 func (w *Writer) Write(ctx context.Context, s Submission) error {
 	rows, err := normalize(s, w.opts.MaxRows, w.nextVersion(), time.Now())
 	if err != nil {
