@@ -89,7 +89,6 @@ type Writer struct {
 }
 
 type request struct {
-	ctx  context.Context
 	rows [][]any
 	at   time.Time
 	done chan error // buffered: the flusher never waits for a caller that stopped listening
@@ -145,7 +144,11 @@ func (w *Writer) Write(ctx context.Context, s Submission) error {
 	if err != nil {
 		return err
 	}
-	req := &request{ctx: ctx, rows: rows, done: make(chan error, 1)}
+	req := &request{rows: rows, done: make(chan error, 1)}
+	if err := ctx.Err(); err != nil {
+		// A select below with both cases ready picks one at random; do not queue for a caller already gone.
+		return fmt.Errorf("queue answers of response %s: %w", s.ResponseID, err)
+	}
 
 	w.mu.Lock()
 	if w.closed {
@@ -284,8 +287,9 @@ func (w *Writer) flush(batch []*request, n int) {
 	for _, r := range batch {
 		rows = append(rows, r.rows...)
 	}
-	// The INSERT must not end with any one caller's context: others are waiting on it too.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(batch[0].ctx), w.opts.InsertTimeout)
+	// The INSERT must not end with any one caller's context, since others wait on it too, nor carry one
+	// caller's values (clickhouse-go reads query ids and settings from the context): it gets its own.
+	ctx, cancel := context.WithTimeout(context.Background(), w.opts.InsertTimeout)
 	err := db.Insert(ctx, w.conn, insertAnswers, rows...)
 	cancel()
 	w.batches.Add(1)
