@@ -25,6 +25,11 @@ type Options struct {
 	MaxRows int
 	// MaxQueue is how many submissions may wait for a batch; beyond it Write blocks (default 10,000).
 	MaxQueue int
+	// Flushers is how many INSERTs may be in flight at once (default 1). Each INSERT costs the server a
+	// roughly fixed time to write a part (a file per column), whatever its size; on a small host parallel
+	// INSERTs only slow each other down, while on a larger one a second flusher can collect and send the
+	// next batch meanwhile. BenchmarkWriterParallel compares 1 and 2.
+	Flushers int
 	// InsertTimeout bounds one INSERT (default 30 s).
 	InsertTimeout time.Duration
 }
@@ -39,6 +44,9 @@ func (o Options) withDefaults() Options {
 	o.MaxRows = min(o.MaxRows, maxInsertBlockSize)
 	if o.MaxQueue <= 0 {
 		o.MaxQueue = 10_000
+	}
+	if o.Flushers <= 0 {
+		o.Flushers = 1
 	}
 	if o.InsertTimeout <= 0 {
 		o.InsertTimeout = 30 * time.Second
@@ -58,9 +66,10 @@ type Stats struct {
 // Writer stores submissions in the answers table by group commit: submissions that arrive together are
 // written with one INSERT, and each Write returns when that INSERT has been stored or has failed.
 //
-// One goroutine sends the INSERTs, one at a time. While one is in flight, new submissions queue up and go
-// out together in the next, so batches grow with the load and the number of INSERTs per second (each a
-// part the server must merge later) stays low.
+// A flushing goroutine (Options.Flushers of them) takes the first queued submission, collects what else
+// arrives within MaxDelay, and sends it all as one INSERT. While an INSERT is in flight new submissions
+// queue up and go out together in the next, so batches grow with the load and the number of INSERTs per
+// second (each a part the server must merge later) stays low.
 type Writer struct {
 	conn db.Conn
 	opts Options
@@ -68,7 +77,7 @@ type Writer struct {
 
 	queue chan *request
 	stop  chan struct{} // closed by Close: stop accepting, flush what is queued without waiting
-	done  chan struct{} // closed when the flushing goroutine has sent everything and exited
+	done  chan struct{} // closed when the flushers have sent everything and exited
 
 	mu      sync.Mutex
 	closed  bool
@@ -80,7 +89,6 @@ type Writer struct {
 }
 
 type request struct {
-	ctx  context.Context
 	rows [][]any
 	at   time.Time
 	done chan error // buffered: the flusher never waits for a caller that stopped listening
@@ -89,13 +97,23 @@ type request struct {
 // New starts a Writer on conn. Call Close to flush and stop it.
 func New(conn db.Conn, opts Options, log *slog.Logger) *Writer {
 	opts = opts.withDefaults()
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	w := &Writer{
 		conn: conn, opts: opts, log: log,
 		queue: make(chan *request, opts.MaxQueue),
 		stop:  make(chan struct{}),
 		done:  make(chan struct{}),
 	}
-	go w.run()
+	var flushers sync.WaitGroup
+	for range opts.Flushers {
+		flushers.Go(w.run)
+	}
+	go func() {
+		flushers.Wait()
+		close(w.done)
+	}()
 	return w
 }
 
@@ -113,17 +131,24 @@ func (w *Writer) nextVersion() uint64 {
 }
 
 // Write stores a submission with others in one INSERT and returns once that INSERT is stored (nil) or has
-// failed (an error; then nothing of the batch is stored). When the queue is full it waits for room, as
-// long as ctx allows.
+// failed (an error, which every caller in the batch gets). A failed batch is never stored in part: as a
+// rule it is not stored at all, but when the connection breaks after the server has written it (the
+// acknowledgement is lost) it is stored whole. When the queue is full Write waits for room, as long as ctx
+// allows.
 //
 // If ctx ends while the batch is in flight, Write returns ctx's error at once but the batch goes on, and
-// the submission may still be stored; a retry is harmless, since it carries a newer version and replaces it.
+// the submission may still be stored. Either way a retry is harmless: it carries a newer version and
+// replaces what is there.
 func (w *Writer) Write(ctx context.Context, s Submission) error {
 	rows, err := normalize(s, w.opts.MaxRows, w.nextVersion(), time.Now())
 	if err != nil {
 		return err
 	}
-	req := &request{ctx: ctx, rows: rows, done: make(chan error, 1)}
+	req := &request{rows: rows, done: make(chan error, 1)}
+	if err := ctx.Err(); err != nil {
+		// A select below with both cases ready picks one at random; do not queue for a caller already gone.
+		return fmt.Errorf("queue answers of response %s: %w", s.ResponseID, err)
+	}
 
 	w.mu.Lock()
 	if w.closed {
@@ -201,7 +226,6 @@ func (w *Writer) Stats() Stats {
 
 // run collects batches and sends them until Close has closed the queue and it is empty.
 func (w *Writer) run() {
-	defer close(w.done)
 	var (
 		carry   *request // the request that did not fit in the previous batch
 		closing bool
@@ -263,8 +287,9 @@ func (w *Writer) flush(batch []*request, n int) {
 	for _, r := range batch {
 		rows = append(rows, r.rows...)
 	}
-	// The INSERT must not end with any one caller's context: others are waiting on it too.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(batch[0].ctx), w.opts.InsertTimeout)
+	// The INSERT must not end with any one caller's context, since others wait on it too, nor carry one
+	// caller's values (clickhouse-go reads query ids and settings from the context): it gets its own.
+	ctx, cancel := context.WithTimeout(context.Background(), w.opts.InsertTimeout)
 	err := db.Insert(ctx, w.conn, insertAnswers, rows...)
 	cancel()
 	w.batches.Add(1)

@@ -186,8 +186,16 @@ func TestVersionsStrictlyIncrease(t *testing.T) {
 }
 
 func TestConcurrentWritersShareInserts(t *testing.T) {
+	for _, flushers := range []int{1, 2} {
+		t.Run(fmt.Sprintf("flushers=%d", flushers), func(t *testing.T) {
+			concurrentWriters(t, Options{MaxDelay: 20 * time.Millisecond, Flushers: flushers})
+		})
+	}
+}
+
+func concurrentWriters(t *testing.T, opts Options) {
 	conn, cfg := dbtest.New(t)
-	w := New(conn, Options{MaxDelay: 20 * time.Millisecond}, quiet())
+	w := New(conn, opts, quiet())
 	defer closeWriter(t, w)
 
 	const writers, each, questions = 100, 5, 25
@@ -241,7 +249,7 @@ func TestEditReplacesWhole(t *testing.T) {
 		t.Fatalf("before any write: %v, %v; want no answers", got, err)
 	}
 
-	first := form("acme", resp, 3, 1)
+	first := form("acme", resp, 4, 1)
 	if err := w.Write(ctx, first); err != nil {
 		t.Fatal(err)
 	}
@@ -263,7 +271,8 @@ func TestEditReplacesWhole(t *testing.T) {
 		}
 	}
 
-	// The edit skips q01 and changes q02: the skipped answer must not survive from the first submission.
+	// The edit skips q01 and changes q02, and its survey version no longer has q03: neither the skipped
+	// answer nor the dropped question may survive from the first submission.
 	edit := form("acme", resp, 3, 2)
 	edit.Rows[1] = Row{QuestionID: "q01", SurveyID: "alumni-3m", Answered: false}
 	if err := w.Write(ctx, edit); err != nil {
@@ -279,7 +288,7 @@ func TestEditReplacesWhole(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(after) != 3 {
-		t.Fatalf("latest has %d answers, want 3", len(after))
+		t.Fatalf("latest has %d answers, want the edit's 3", len(after))
 	}
 	if q := after["q01"]; q.Answered || q.Num != 0 || len(q.Choices) != 0 || q.Text != "" {
 		t.Errorf("q01 skipped in the edit reads %+v, want unanswered and empty", q)
@@ -290,6 +299,22 @@ func TestEditReplacesWhole(t *testing.T) {
 	if after["q00"].Version <= before["q00"].Version || after["q00"].Version != after["q01"].Version {
 		t.Errorf("versions before %d, after %d/%d: want one newer version for the whole edit",
 			before["q00"].Version, after["q00"].Version, after["q01"].Version)
+	}
+
+	// A copy of the first submission arriving late, with its older version, must not win again.
+	stale, err := normalize(first, 100, before["q00"].Version, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Insert(ctx, conn, insertAnswers, stale...); err != nil {
+		t.Fatal(err)
+	}
+	again, err := w.Latest(ctx, "acme", resp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(again, after) {
+		t.Errorf("after a stale copy arrived, latest reads\n%+v\nwant the edit\n%+v", again, after)
 	}
 
 	// Dashboards read through FINAL: the table itself must replace the skipped answer too.
