@@ -16,7 +16,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/google/uuid"
+
+	"github.com/alumnipulse/alumnipulse/internal/survey"
 )
 
 // Row is one answer: a row of the answers table, with the segment snapshot taken at submission.
@@ -172,7 +175,24 @@ func toArgs(r Row) []any {
 // is of the last submission stored. It returns an empty map when the response has none. A submission whose
 // Write returned nil is visible here.
 func (w *Writer) Latest(ctx context.Context, tenantID string, responseID uuid.UUID) (map[string]Row, error) {
-	rows, err := w.conn.Query(ctx, selectResponse, tenantID, responseID.String())
+	return w.latest(ctx, selectResponse, tenantID, responseID.String())
+}
+
+// LatestOf is Latest for a response to a known survey. It names the survey's questions so that ClickHouse
+// reads only the granules of this response under each (tenant, question, survey) prefix of the sort key,
+// instead of every answer of the tenant: a form reopened on a tenant with millions of answers stays fast.
+func (w *Writer) LatestOf(ctx context.Context, tenantID string, s *survey.Survey, responseID uuid.UUID) (map[string]Row, error) {
+	ids := make([]any, len(s.Questions))
+	for i, q := range s.Questions {
+		ids[i] = q.ID
+	}
+	return w.latest(ctx, selectResponse+" AND question_id IN ? AND survey_id = ?", tenantID, responseID.String(),
+		clickhouse.GroupSet{Value: ids}, s.ID)
+}
+
+func (w *Writer) latest(ctx context.Context, query string, args ...any) (map[string]Row, error) {
+	responseID := args[1]
+	rows, err := w.conn.Query(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read answers of response %s: %w", responseID, err)
 	}

@@ -14,8 +14,12 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/google/uuid"
 
+	"github.com/alumnipulse/alumnipulse/internal/alumni"
 	"github.com/alumnipulse/alumnipulse/internal/db"
 	"github.com/alumnipulse/alumnipulse/internal/db/dbtest"
+	"github.com/alumnipulse/alumnipulse/internal/invite"
+	"github.com/alumnipulse/alumnipulse/internal/survey"
+	"github.com/alumnipulse/alumnipulse/surveys"
 )
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
@@ -494,5 +498,37 @@ func TestWriteNaive(t *testing.T) {
 	}
 	if n := insertCount(t, conn, cfg.Database); n != 3 {
 		t.Fatalf("%d INSERTs, want one per submission", n)
+	}
+}
+
+func TestLatestOfReadsOnlyTheSurveysQuestions(t *testing.T) {
+	conn, _ := dbtest.New(t)
+	ctx := context.Background()
+	w := New(conn, Options{}, nil)
+	defer w.Close(ctx)
+	cat, err := survey.Load(surveys.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := cat.Get("alumni-3m")
+	resp := uuid.New()
+	a := survey.Answers{"would_recommend": {Number: 9}, "improve": {Text: "評価制度"}}
+	inv := invite.Invitation{TenantID: "acme", ID: resp, AlumnusID: uuid.New(), SurveyID: s.ID, Wave: "3m"}
+	if err := w.Write(ctx, Build(s, a, alumni.Alumnus{}, inv, "ja")); err != nil {
+		t.Fatal(err)
+	}
+	all, err := w.Latest(ctx, "acme", resp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	of, err := w.LatestOf(ctx, "acme", s, resp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(of) != len(s.Questions) || len(all) != len(of) {
+		t.Fatalf("LatestOf = %d rows, Latest = %d, survey has %d questions", len(of), len(all), len(s.Questions))
+	}
+	if got := AnswersOf(s, of); got["would_recommend"].Number != 9 || got["improve"].Text != "評価制度" {
+		t.Errorf("answers = %+v", got)
 	}
 }
