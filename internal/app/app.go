@@ -4,19 +4,24 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/alumnipulse/alumnipulse/internal/alumni"
+	"github.com/alumnipulse/alumnipulse/internal/answer"
 	"github.com/alumnipulse/alumnipulse/internal/audit"
 	"github.com/alumnipulse/alumnipulse/internal/config"
 	"github.com/alumnipulse/alumnipulse/internal/db"
 	"github.com/alumnipulse/alumnipulse/internal/invite"
 	"github.com/alumnipulse/alumnipulse/internal/migrate"
+	"github.com/alumnipulse/alumnipulse/internal/survey"
 	"github.com/alumnipulse/alumnipulse/internal/tenant"
 	"github.com/alumnipulse/alumnipulse/internal/web"
 	"github.com/alumnipulse/alumnipulse/migrations"
+	"github.com/alumnipulse/alumnipulse/surveys"
 )
 
 // App holds the long-lived parts of a running alumnipulse.
@@ -28,6 +33,9 @@ type App struct {
 	Audit   *audit.Log
 	Alumni  *alumni.Store
 	Invites *invite.Store
+	Surveys *survey.Catalog
+	Answers *answer.Writer   // group-commit writer of survey answers; Close flushes it
+	Events  *invite.Recorder // invitation events recorded on the request path; Close flushes it
 
 	migrations *migrate.Runner
 }
@@ -56,6 +64,12 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	}
 	a.Alumni = alumni.NewStore(conn, []byte(cfg.Secret), a.Audit)
 	a.Invites = invite.NewStore(conn, a.Tenants, a.Alumni, []byte(cfg.Secret))
+	if a.Surveys, err = survey.Load(surveys.Open(cfg.SurveysDir)); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("load surveys: %w", err)
+	}
+	a.Answers = answer.New(conn, answer.Options{}, log)
+	a.Events = invite.NewRecorder(a.Invites, log)
 	return a, nil
 }
 
@@ -81,12 +95,17 @@ func (a *App) Ready(ctx context.Context) error {
 
 // WebDeps returns what the HTTP layer needs.
 func (a *App) WebDeps() web.Deps {
-	return web.Deps{Tenants: a.Tenants, Audit: a.Audit, Alumni: a.Alumni, Ready: a.Ready}
+	return web.Deps{Tenants: a.Tenants, Audit: a.Audit, Alumni: a.Alumni, Ready: a.Ready,
+		Survey: web.SurveyDeps{Catalog: a.Surveys, Invites: a.Invites, Alumni: a.Alumni, Answers: a.Answers, Events: a.Events}}
 }
 
-// Close releases the database connection.
+// Close flushes the answers and events still queued, then releases the database connection.
 func (a *App) Close() error {
-	return a.Conn.Close()
+	// Close has no caller context: bound the flush so a dead database cannot hold the process forever.
+	ctx, cancel := context.WithTimeout(context.Background(), 35*time.Second)
+	defer cancel()
+	err := errors.Join(a.Answers.Close(ctx), a.Events.Close(ctx))
+	return errors.Join(err, a.Conn.Close())
 }
 
 // NewLogger builds the process logger from the configuration. It writes to stderr.
