@@ -342,7 +342,7 @@ func TestSurveyValidationKeepsValues(t *testing.T) {
 	inv, token := f.invitation("acme", "E1", "3m")
 	b := f.browser()
 	form := validForm(b.get("/s/" + token).csrf(t))
-	form.Del("would_recommend") // required
+	form.Del("would_recommend")    // required
 	form.Set("return_intent", "9") // out of range
 	form.Set("went_well", "チームの雰囲気がとても良かった。")
 	form.Set("true_reason.other", "家業を継ぐため") // typed without ticking "other"
