@@ -42,6 +42,7 @@ type App struct {
 	Surveys  *survey.Catalog
 	Answers  *answer.Writer
 	Auth     *auth.Service
+	Events   *invite.Recorder // invitation events recorded on the request path; Close flushes it
 
 	migrations *migrate.Runner
 }
@@ -80,6 +81,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		return nil, fmt.Errorf("surveys: %w", err)
 	}
 	a.Answers = answer.New(conn, answer.Options{}, log)
+	a.Events = invite.NewRecorder(a.Invites, log)
 	if a.Auth, err = auth.New(conn, a.Tenants, a.Audit, auth.Options{Secret: []byte(cfg.Secret), BaseURL: cfg.BaseURL}); err != nil {
 		conn.Close()
 		return nil, err
@@ -123,15 +125,17 @@ func (a *App) StartBackground(ctx context.Context) (wait func()) {
 
 // WebDeps returns what the HTTP layer needs.
 func (a *App) WebDeps() web.Deps {
-	return web.Deps{Tenants: a.Tenants, Audit: a.Audit, Alumni: a.Alumni, Auth: a.Auth, Ready: a.Ready}
+	return web.Deps{Tenants: a.Tenants, Audit: a.Audit, Alumni: a.Alumni, Auth: a.Auth, Ready: a.Ready,
+		Survey: web.SurveyDeps{Catalog: a.Surveys, Invites: a.Invites, Alumni: a.Alumni, Answers: a.Answers, Events: a.Events}}
 }
 
-// Close flushes pending answers and releases the database connection.
+// Close flushes the answers and events still queued, then releases the database connection.
 func (a *App) Close() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	// Close has no caller context: bound the flush so a dead database cannot hold the process forever.
+	ctx, cancel := context.WithTimeout(context.Background(), 35*time.Second)
 	defer cancel()
-	werr := a.Answers.Close(ctx)
-	return errors.Join(werr, a.Conn.Close())
+	err := errors.Join(a.Answers.Close(ctx), a.Events.Close(ctx))
+	return errors.Join(err, a.Conn.Close())
 }
 
 // DemoDeps returns what the demo seed writes through.

@@ -68,9 +68,10 @@ var ErrRecorderClosed = errors.New("invitation event recorder is closed")
 // Recorder appends invitation events in the background, many per INSERT. It is for events recorded on
 // the request path (a survey opened, submitted), where one INSERT per event would make a part per request
 // on the server and put the database's latency in front of every alumnus. Record returns once the event is
-// queued; the queue is flushed every MaxDelay and on Close. An event may be lost if the process dies
-// before its flush, or if the INSERT fails twice: these events are the funnel's counters, not the answers
-// (which the answers writer stores before the alumnus is told they were saved).
+// queued; the queue is flushed every quarter second (a few INSERTs a second, whatever the traffic) and on
+// Close. An event may be lost if the process dies before its flush, or if the INSERT fails twice: these
+// events are the funnel's counters, not the answers (which the answers writer stores before the alumnus is
+// told they were saved).
 type Recorder struct {
 	store    *Store
 	log      *slog.Logger
@@ -90,7 +91,7 @@ type queued struct {
 
 // NewRecorder starts a Recorder writing through s. Call Close to flush and stop it.
 func NewRecorder(s *Store, log *slog.Logger) *Recorder {
-	r := &Recorder{store: s, log: log, maxDelay: 50 * time.Millisecond, maxBatch: 5000,
+	r := &Recorder{store: s, log: log, maxDelay: 250 * time.Millisecond, maxBatch: 5000,
 		queue: make(chan queued, 20_000), done: make(chan struct{})}
 	go r.run()
 	return r

@@ -13,6 +13,7 @@ type Deps struct {
 	Audit   *audit.Log
 	Alumni  AlumniService
 	Auth    AuthService // sign-in, sessions, invitations, TOTP
+	Survey  SurveyDeps
 	// Ready reports whether the service can do its work (database reachable, migrations applied).
 	Ready func(ctx context.Context) error
 }

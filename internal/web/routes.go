@@ -13,7 +13,6 @@ func (s *Server) routes() {
 
 	// Sign-in pages; s.pages carries the session, CSRF and page-role middleware for HR and leadership pages.
 	s.pages = s.authRoutes(s.deps.Auth)
-	s.authStaticRoutes()
 	e.GET("/", s.pages.sessionAuth(), func(c *gin.Context) { c.Redirect(http.StatusSeeOther, "/dash/overview") })
 
 	api := e.Group("/api/v1", s.apiKeyAuth())
@@ -22,6 +21,8 @@ func (s *Server) routes() {
 		api.POST("/alumni/import", s.requireRole(roleAdmin), s.alumniImport)
 		api.POST("/alumni/:code/erase", s.requireRole(roleAdmin), s.alumniErase)
 	}
+	s.staticRoutes()
+	s.surveyRoutes(api)
 	e.NoRoute(func(c *gin.Context) {
 		c.String(http.StatusNotFound, "404 page not found")
 	})
