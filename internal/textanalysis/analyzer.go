@@ -36,10 +36,14 @@ type Options struct {
 // use by many goroutines (nothing is written after New).
 type Analyzer struct {
 	tok       *tokenizer.Tokenizer
+	dict      *dict.Dict          // the tokenizer's system dictionary, read for features
+	knownBase int                 // index of the dictionary form among the features of known words
+	unkBase   int                 // … and of unknown words (-1: none)
 	userParts map[string][]string // HR dictionary entry → its parts
 	themes    *themeSet
 	lex       *lexicon
 	stats     *compoundStats
+	keys      *keyTable
 	stop      map[string]bool
 	keep      map[string]bool
 	ignore    map[string]bool
@@ -69,6 +73,7 @@ type Result struct {
 // plus opts.ForceKeep, and the rule files. Invalid rule files give a *RuleError.
 func New(opts Options) (*Analyzer, error) {
 	a := &Analyzer{
+		keys:   newKeyTable(),
 		stop:   map[string]bool{},
 		keep:   map[string]bool{},
 		ignore: map[string]bool{},
@@ -106,7 +111,15 @@ func New(opts Options) (*Analyzer, error) {
 		return nil, fmt.Errorf("build user dictionary: %w", err)
 	}
 	// ipa.Dict is a process-wide singleton, so many tenant analyzers share the ~90 MB dictionary.
-	a.tok, err = tokenizer.New(ipa.Dict(), tokenizer.UserDict(ud), tokenizer.OmitBosEos())
+	a.dict = ipa.Dict()
+	a.knownBase, a.unkBase = -1, -1
+	if i, ok := a.dict.ContentsMeta[dict.BaseFormIndex]; ok {
+		a.knownBase = int(i)
+	}
+	if i, ok := a.dict.UnkDict.ContentsMeta[dict.BaseFormIndex]; ok {
+		a.unkBase = int(i)
+	}
+	a.tok, err = tokenizer.New(a.dict, tokenizer.UserDict(ud), tokenizer.OmitBosEos())
 	if err != nil {
 		return nil, fmt.Errorf("build tokenizer: %w", err)
 	}
@@ -197,6 +210,7 @@ func (a *Analyzer) Analyze(text string, known []string) Result {
 			}
 		}
 	}
+	a.keys.keyTokens(norm, toks)
 	res := Result{Masked: mask(norm, spans), PII: spans}
 	res.Terms = a.terms(norm, toks)
 

@@ -82,7 +82,7 @@ func splitSentences(s string) []span {
 			end := i + n
 			for end < len(s) {
 				r2, n2 := utf8.DecodeRuneInString(s[end:])
-				if r2 != '!' && r2 != '?' && r2 != '。' && r2 != '…' && r2 != '」' && r2 != '』' && r2 != ')' {
+				if !strings.ContainsRune("!?！？。…」』)）", r2) {
 					break
 				}
 				end += n2

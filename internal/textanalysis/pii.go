@@ -51,7 +51,7 @@ var (
 	emailRE = regexp.MustCompile(`[A-Za-z0-9][A-Za-z0-9._%+\-]*@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}`)
 	// Japanese numbers: 03-1234-5678, 090 1234 5678, 0120-123-456, (03)1234-5678, +81-90-1234-5678,
 	// 09012345678; the digit count is checked after matching.
-	phoneRE = regexp.MustCompile(`(?:\+81[ ` + dashes + `]?\(?0?\)?|\(?0)\d{1,4}\)?[ ` + dashes + `]{0,2}\d{1,4}[ ` + dashes + `]{0,2}\d{3,4}`)
+	phoneRE = regexp.MustCompile(`(?:\+81[ ` + dashes + `]?\(?0?\)?|\(?0)\d{1,4}[ ` + dashes + `()]{0,2}\d{1,4}[ ` + dashes + `()]{0,2}\d{3,4}`)
 	// 社員番号: 12345, 社員ID E-1234, 従業員番号は 0012
 	labelledIDRE = regexp.MustCompile(`(?:社員番号|社員ID|社員id|社員コード|社員No\.?|従業員番号|従業員ID|従業員コード|職員番号|社番)[ :：]*(?:は|が|:)?[ :：]*[A-Za-z]{0,3}-?\d{3,10}`)
 	// E12345, EMP-00123: one to three letters and four to eight digits, standing alone

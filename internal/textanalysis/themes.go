@@ -143,7 +143,7 @@ func (a *Analyzer) parseThemes(src []byte) (*themeSet, error) {
 	if len(tf.Themes) == 0 {
 		return nil, &RuleError{file, keyLine(doc, "themes"), "themes", "no themes"}
 	}
-	ts := &themeSet{version: tf.Version, phrases: newPhraseSet()}
+	ts := &themeSet{version: tf.Version, phrases: newPhraseSet(a.keys)}
 	seen := map[string]int{}
 	for ti := range tf.Themes {
 		tn := &tf.Themes[ti]
