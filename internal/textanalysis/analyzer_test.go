@@ -191,7 +191,8 @@ func TestMasking(t *testing.T) {
 		{"田中部長、ありがとうございました。", nil, "［氏名］部長、ありがとうございました。", []PIIKind{Person}},
 		{"佐藤さんと鈴木様にお礼を。", nil, "［氏名］さんと［氏名］様にお礼を。", []PIIKind{Person, Person}},
 		{"山田太郎さんにもよろしく。", nil, "［氏名］さんにもよろしく。", []PIIKind{Person}},
-		{"松本さんと綾瀬部長", nil, "［氏名］さんと［氏名］部長", []PIIKind{Person, Person}}, // 松本 is tagged as a place
+		{"松本さんと綾瀬部長", nil, "［氏名］さんと［氏名］部長", []PIIKind{Person, Person}},                               // 松本 is tagged as a place
+		{"ミッチーさんに感謝。ミッチーがいなければ辞めていた。", nil, "［氏名］さんに感謝。［氏名］がいなければ辞めていた。", []PIIKind{Person, Person}}, // once found, everywhere
 		{"お客さんと派遣さんと営業部長", nil, "お客さんと派遣さんと営業部長", nil},
 		{"連絡は tanaka.taro@example.co.jp まで", nil, "連絡は ［メール］ まで", []PIIKind{Email}},
 		{"携帯090-1234-5678、会社03(1234)5678", nil, "携帯［電話番号］、会社［電話番号］", []PIIKind{Phone, Phone}},

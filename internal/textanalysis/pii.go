@@ -107,24 +107,35 @@ func findPII(text string, toks []token, known []string) []Span {
 			}
 		}
 	}
-	for _, name := range known {
-		for _, n := range nameForms(name) {
-			for off := 0; ; {
-				i := strings.Index(text[off:], n)
-				if i < 0 {
-					break
-				}
-				add(Person, off+i, off+i+len(n))
-				off += i + len(n)
+	addAll := func(name string) {
+		for off := 0; name != ""; {
+			i := strings.Index(text[off:], name)
+			if i < 0 {
+				break
 			}
+			add(Person, off+i, off+i+len(name))
+			off += i + len(name)
 		}
 	}
+	for _, name := range known {
+		for _, n := range nameForms(name) {
+			addAll(n)
+		}
+	}
+	found := map[string]bool{}
 	for i := 0; i < len(toks); i++ {
 		j := nameRun(toks, i)
 		if j > i {
 			add(Person, toks[i].start, toks[j-1].end)
+			if name := text[toks[i].start:toks[j-1].end]; utf8.RuneCountInString(name) >= 2 {
+				found[name] = true
+			}
 			i = j - 1
 		}
+	}
+	// a name recognised once is masked wherever else it occurs in the answer (田中部長…田中が)
+	for name := range found {
+		addAll(name)
 	}
 	return resolve(text, spans)
 }
