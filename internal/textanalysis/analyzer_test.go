@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"unicode/utf8"
+
+	"golang.org/x/text/width"
 )
 
 var (
@@ -399,4 +401,13 @@ func FuzzAnalyze(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestFoldsWidth checks the shortcut in Normalize: every rune width.Fold changes is one foldsWidth reports.
+func TestFoldsWidth(t *testing.T) {
+	for r := rune(0); r < 0x30000; r++ {
+		if width.Fold.String(string(r)) != string(r) && !foldsWidth(r) {
+			t.Errorf("width.Fold changes %U, foldsWidth misses it", r)
+		}
+	}
 }
