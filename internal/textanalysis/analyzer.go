@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/alumnipulse/alumnipulse/internal/textanalysis/rules"
 	"github.com/ikawaha/kagome-dict/dict"
@@ -50,7 +51,12 @@ type Analyzer struct {
 	version   string
 
 	ruleCompounds [][]string // noun compounds of rule words, collected while New runs
+
+	tokens sync.Pool // of *[]token, reused by Analyze
 }
+
+// maxPooledTokens keeps the buffers of very long answers out of the pool.
+const maxPooledTokens = 4096
 
 // ThemeHit is a theme found in an answer with the sentiment of the clauses that mention it.
 type ThemeHit struct {
@@ -194,7 +200,18 @@ func (a *Analyzer) Themes() []Theme {
 func (a *Analyzer) Analyze(text string, known []string) Result {
 	norm := Normalize(text)
 	sents := splitSentences(norm)
-	toks := a.tokenize(norm, sents)
+	// token buffers are pooled: tokens never leave Analyze, and they were most of its allocation
+	buf, _ := a.tokens.Get().(*[]token)
+	if buf == nil {
+		buf = new([]token)
+	}
+	toks := a.appendTokens((*buf)[:0], norm, sents)
+	defer func() {
+		if cap(toks) <= maxPooledTokens {
+			*buf = toks
+			a.tokens.Put(buf)
+		}
+	}()
 
 	spans := findPII(norm, toks, known)
 	if len(spans) > 0 {

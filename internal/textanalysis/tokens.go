@@ -18,7 +18,7 @@ type token struct {
 	start   int    // byte offsets in the normalised text
 	end     int
 	sent    int  // sentence index
-	clause  int  // clause index, counted over the whole answer (see markClauses)
+	clause  int  // clause index, counted over the whole answer (see sentimentItems)
 	user    bool // from the HR user dictionary (a fixed compound)
 	unknown bool // not in the dictionary (kagome guessed the part of speech)
 	masked  bool // overlaps a PII span: never a term, never matched by a rule
@@ -59,7 +59,11 @@ const chunkBytes = 4096
 // tokenize runs kagome over the sentences of the normalised text and gives every token its sentence.
 // White space between sentences is dropped.
 func (a *Analyzer) tokenize(text string, sents []span) []token {
-	toks := make([]token, 0, len(text)/4+4)
+	return a.appendTokens(make([]token, 0, len(text)/4+4), text, sents)
+}
+
+// appendTokens is tokenize appending to toks (a reused buffer).
+func (a *Analyzer) appendTokens(toks []token, text string, sents []span) []token {
 	for first := 0; first < len(sents); {
 		last := first
 		for last+1 < len(sents) && sents[last+1].end-sents[first].start <= chunkBytes {
