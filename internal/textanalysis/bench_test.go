@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -33,13 +34,18 @@ func benchCorpus(b *testing.B) ([]string, int) {
 	return texts, chars
 }
 
-func reportRate(b *testing.B, texts []string, chars int) {
+// reportRate reports throughput in characters per second of wall time, and in characters per CPU-second
+// (cpu0 is processCPU at the start), which other load on a shared machine does not distort.
+func reportRate(b *testing.B, texts []string, chars int, cpu0 time.Duration) {
 	size := 0
 	for _, t := range texts {
 		size += len(t)
 	}
 	b.SetBytes(int64(size))
 	b.ReportMetric(float64(chars)*float64(b.N)/b.Elapsed().Seconds(), "chars/s")
+	if cpu := processCPU() - cpu0; cpu > 0 {
+		b.ReportMetric(float64(chars)*float64(b.N)/cpu.Seconds(), "chars/cpu-s")
+	}
 }
 
 // BenchmarkTokenizeRaw is kagome alone (IPA dictionary, the same user dictionary) on the raw answers.
@@ -47,12 +53,13 @@ func BenchmarkTokenizeRaw(b *testing.B) {
 	a := testAnalyzer(b)
 	texts, chars := benchCorpus(b)
 	b.ResetTimer()
+	cpu0 := processCPU()
 	for i := 0; i < b.N; i++ {
 		for _, t := range texts {
 			_ = a.tok.Tokenize(t)
 		}
 	}
-	reportRate(b, texts, chars)
+	reportRate(b, texts, chars, cpu0)
 }
 
 // BenchmarkAnalyze is the whole pipeline on the same answers.
@@ -60,12 +67,13 @@ func BenchmarkAnalyze(b *testing.B) {
 	a := testAnalyzer(b)
 	texts, chars := benchCorpus(b)
 	b.ResetTimer()
+	cpu0 := processCPU()
 	for i := 0; i < b.N; i++ {
 		for _, t := range texts {
 			_ = a.Analyze(t, nil)
 		}
 	}
-	reportRate(b, texts, chars)
+	reportRate(b, texts, chars, cpu0)
 }
 
 // BenchmarkTokenizeRawParallel shares one tokenizer between GOMAXPROCS goroutines (-cpu 1,2).
@@ -73,6 +81,7 @@ func BenchmarkTokenizeRawParallel(b *testing.B) {
 	a := testAnalyzer(b)
 	texts, chars := benchCorpus(b)
 	b.ResetTimer()
+	cpu0 := processCPU()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			for _, t := range texts {
@@ -80,7 +89,7 @@ func BenchmarkTokenizeRawParallel(b *testing.B) {
 			}
 		}
 	})
-	reportRate(b, texts, chars)
+	reportRate(b, texts, chars, cpu0)
 }
 
 // BenchmarkAnalyzeParallel shares one Analyzer between GOMAXPROCS goroutines (-cpu 1,2).
@@ -88,6 +97,7 @@ func BenchmarkAnalyzeParallel(b *testing.B) {
 	a := testAnalyzer(b)
 	texts, chars := benchCorpus(b)
 	b.ResetTimer()
+	cpu0 := processCPU()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			for _, t := range texts {
@@ -95,7 +105,7 @@ func BenchmarkAnalyzeParallel(b *testing.B) {
 			}
 		}
 	})
-	reportRate(b, texts, chars)
+	reportRate(b, texts, chars, cpu0)
 }
 
 // BenchmarkAnalyzerMemory reports the memory held once an Analyzer is built: live heap after GC (the IPA

@@ -135,7 +135,9 @@ func (a *Analyzer) features(class tokenizer.TokenClass, id int) (pos, pos1, pos2
 				pos2 = names[p]
 			}
 		}
-		if d.Contents == nil || id >= len(d.Contents) {
+		if pos != "動詞" && pos != "形容詞" && pos != "助動詞" || d.Contents == nil || id >= len(d.Contents) {
+			// words that do not inflect are their own dictionary form; skipping the contents table
+			// saves a cache miss per token
 			return pos, pos1, pos2, ""
 		}
 		f, baseAt = d.Contents[id], a.knownBase-len(ids)
