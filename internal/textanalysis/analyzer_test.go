@@ -129,14 +129,41 @@ func TestSentiment(t *testing.T) {
 	}
 }
 
-func TestIntensifierAndScore(t *testing.T) {
-	a := testAnalyzer(t)
-	plain := a.Analyze("残念でした。", nil).Score
-	strong := a.Analyze("給料は良かったが、本当に残念でした。", nil).Score
-	if plain >= 0 || strong >= 0 {
-		t.Fatalf("scores %v, %v should be negative", plain, strong)
+// evidence returns the sentiment items of text as "word:weight×contrast".
+func evidence(a *Analyzer, text string) []string {
+	norm := Normalize(text)
+	toks := a.tokenize(norm, splitSentences(norm))
+	a.keys.keyTokens(norm, toks)
+	items, _ := a.sentimentItems(toks)
+	var out []string
+	for _, it := range items {
+		out = append(out, fmt.Sprintf("%s:%.2f×%.2f", toks[it.start].surface, it.w, it.contrast))
 	}
-	for _, txt := range []string{"最高最高最高最高最高", "最悪", "不満はないが最悪", "特になし"} {
+	return out
+}
+
+func TestSentimentWeights(t *testing.T) {
+	a := testAnalyzer(t)
+	for _, c := range []struct {
+		text string
+		want []string
+	}{
+		{"残念でした。", []string{"残念:-1.00×1.00"}},
+		{"本当に残念でした。", []string{"残念:-1.50×1.00"}},                        // intensifier
+		{"あまり良くなかった。", []string{"良く:-0.80×1.00"}},                       // negation
+		{"特に不満はありません。", []string{"不満:0.42×1.00"}},                       // intensifier softens under negation
+		{"不満があったわけではない。", []string{"不満:0.30×1.00"}},                     // hedged negation
+		{"良かったけど、残念でした。", []string{"良かっ:1.00×0.50", "残念:-1.00×1.00"}},   // contrast
+		{"良かった。しかし、給料が低い。", []string{"良かっ:1.00×0.50", "低い:-1.00×1.00"}}, // conjunction, quantity
+		{"「最高」と言われた。", []string{"最高:0.45×1.00"}},                        // quoted
+		{"選べる制度があれば良かった。", []string{"選べる:0.18×1.00"}},                   // hypothetical; ば良い is no praise
+		{"フォローが弱い。", []string{"弱い:-1.00×1.00"}},                         // the construction decides
+	} {
+		if got := evidence(a, c.text); !slices.Equal(got, c.want) {
+			t.Errorf("evidence(%q) = %q, want %q", c.text, got, c.want)
+		}
+	}
+	for _, txt := range []string{"最高最高最高最高最高", "最悪", "不満はないが最悪", "特になし", ""} {
 		if s := a.Analyze(txt, nil).Score; s < -1 || s > 1 {
 			t.Errorf("Score(%q) = %v out of [-1, 1]", txt, s)
 		}

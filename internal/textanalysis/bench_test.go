@@ -76,6 +76,42 @@ func BenchmarkAnalyze(b *testing.B) {
 	reportRate(b, texts, chars, cpu0)
 }
 
+// BenchmarkPipelineVsRaw alternates passes of kagome alone and of the whole pipeline over the corpus
+// (swapping which goes first, so neither gains from the other's warm caches), so that both see the same
+// load on a shared machine, and reports the pipeline's speed as a share of kagome's (goal ≥ 0.5).
+func BenchmarkPipelineVsRaw(b *testing.B) {
+	a := testAnalyzer(b)
+	texts, chars := benchCorpus(b)
+	var raw, full time.Duration
+	rawPass := func() {
+		t0 := time.Now()
+		for _, t := range texts {
+			_ = a.tok.Tokenize(t)
+		}
+		raw += time.Since(t0)
+	}
+	fullPass := func() {
+		t0 := time.Now()
+		for _, t := range texts {
+			_ = a.Analyze(t, nil)
+		}
+		full += time.Since(t0)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if i%2 == 0 {
+			rawPass()
+			fullPass()
+		} else {
+			fullPass()
+			rawPass()
+		}
+	}
+	b.ReportMetric(raw.Seconds()/full.Seconds(), "speed-ratio")
+	b.ReportMetric(float64(chars)*float64(b.N)/raw.Seconds(), "raw-chars/s")
+	b.ReportMetric(float64(chars)*float64(b.N)/full.Seconds(), "pipeline-chars/s")
+}
+
 // BenchmarkTokenizeRawParallel shares one tokenizer between GOMAXPROCS goroutines (-cpu 1,2).
 func BenchmarkTokenizeRawParallel(b *testing.B) {
 	a := testAnalyzer(b)
