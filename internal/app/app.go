@@ -15,6 +15,7 @@ import (
 	"github.com/alumnipulse/alumnipulse/internal/invite"
 	"github.com/alumnipulse/alumnipulse/internal/migrate"
 	"github.com/alumnipulse/alumnipulse/internal/tenant"
+	"github.com/alumnipulse/alumnipulse/internal/wave"
 	"github.com/alumnipulse/alumnipulse/internal/web"
 	"github.com/alumnipulse/alumnipulse/migrations"
 )
@@ -28,6 +29,7 @@ type App struct {
 	Audit   *audit.Log
 	Alumni  *alumni.Store
 	Invites *invite.Store
+	Waves   *wave.Scheduler
 
 	migrations *migrate.Runner
 }
@@ -56,6 +58,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	}
 	a.Alumni = alumni.NewStore(conn, []byte(cfg.Secret), a.Audit)
 	a.Invites = invite.NewStore(conn, a.Tenants, a.Alumni, []byte(cfg.Secret))
+	a.Waves = wave.FromConfig(cfg, conn, a.Tenants, a.Invites, a.Alumni, log)
 	return a, nil
 }
 
@@ -81,7 +84,7 @@ func (a *App) Ready(ctx context.Context) error {
 
 // WebDeps returns what the HTTP layer needs.
 func (a *App) WebDeps() web.Deps {
-	return web.Deps{Tenants: a.Tenants, Audit: a.Audit, Alumni: a.Alumni, Ready: a.Ready}
+	return web.Deps{Tenants: a.Tenants, Audit: a.Audit, Alumni: a.Alumni, Ready: a.Ready, Waves: a.Waves}
 }
 
 // Close releases the database connection.

@@ -60,8 +60,8 @@ func (s *Scheduler) Outbox(ctx context.Context, tenantID string, limit int) ([]m
 	if err != nil {
 		return nil, false, err
 	}
-	if m.OutboxDir == "" {
-		return nil, false, nil
+	if m.OutboxDir == "" || limit <= 0 {
+		return nil, m.OutboxDir != "", nil
 	}
 	all, err := mail.ListOutbox(m.OutboxDir)
 	if err != nil {

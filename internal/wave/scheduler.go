@@ -142,6 +142,10 @@ func FromConfig(cfg config.Config, conn db.Conn, tenants *tenant.Store, invites 
 	}, Options{BaseURL: cfg.BaseURL})
 }
 
+// SetNow replaces the scheduler's clock (the CLI's hidden --now, for rehearsals and tests). Call it
+// before the first plan or pass.
+func (s *Scheduler) SetNow(now func() time.Time) { s.opts.Now = now }
+
 // NewLease returns the scheduler's leadership lease on its database.
 func (s *Scheduler) NewLease() *Lease {
 	return NewLease(s.deps.Conn, LeaseName, s.log)

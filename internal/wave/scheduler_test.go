@@ -544,3 +544,100 @@ func TestTwoServeLoopsOneLeader(t *testing.T) {
 		t.Errorf("%d messages for %d invitations, want %d each once", e.smtp.Count(), len(seen), len(people))
 	}
 }
+
+// orphanIntent leaves the state a killed scheduler leaves: an invitation with a 'sending' intent of a
+// dead lease owner and no completion.
+func (e *env) orphanIntent(code string) invite.Invitation {
+	e.t.Helper()
+	ctx := context.Background()
+	inv, err := e.st.Invites.Create(ctx, invite.Invitation{TenantID: tenantID, AlumnusID: e.id(code), SurveyID: "alumni-3m",
+		Wave: "3m", DueAt: due3m, ClosesAt: due3m.AddDate(0, 0, 28)})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, ev := range []invite.Event{invite.EventPlanned, invite.EventSending} {
+		if err := e.st.Invites.Record(ctx, inv, ev, 0, "dead-owner"); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+	return inv
+}
+
+func TestRestartWithOutboxIsExactlyOnce(t *testing.T) {
+	e := newEnv(t, map[string]any{"max_per_hour": 0}, []wavetest.Person{person("WRITTEN"), person("LOST"), person("NEW")}, nil)
+	dir := t.TempDir()
+	composer, err := mail.NewComposer(mail.ComposerConfig{From: "survey@alumnipulse.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	outbox, err := mail.NewOutbox(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.sched = wave.New(wave.Deps{Conn: e.conn, Tenants: e.st.Tenants, Invites: e.st.Invites, Alumni: e.st.Alumni,
+		Mailer: func() (wave.Mailer, error) {
+			return wave.Mailer{Composer: composer, Sender: outbox, OutboxDir: dir}, nil
+		}},
+		wave.Options{BaseURL: "https://alumni.example.jp", Now: e.clock})
+	written := e.orphanIntent("WRITTEN")
+	e.orphanIntent("LOST")
+	// The killed scheduler had written WRITTEN's file before it died, and not LOST's.
+	msg, err := composer.Compose(mail.Request{TenantID: tenantID, InvitationID: written.ID.String(), Kind: mail.KindInvitation,
+		To: "written@example.jp", Data: mail.Data{CompanyName: "acme", SurveyTitle: "t", LinkURL: "https://x.example/s/1",
+			OptOutURL: "https://x.example/o/1", CloseDate: written.ClosesAt, Wave: "3m"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := outbox.Send(context.Background(), msg); err != nil {
+		t.Fatal(err)
+	}
+	r := e.pass(due3m.Add(time.Minute))
+	if r.RecoveredSent != 1 || r.RecoveredNotSent != 1 || r.OutcomeUnknown != 0 || r.Sent != 2 {
+		t.Errorf("report %+v: want WRITTEN recovered as sent, LOST and NEW sent now", r)
+	}
+	entries, err := mail.ListOutbox(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	perInvitation := map[string]int{}
+	for _, en := range entries {
+		perInvitation[en.InvitationID]++
+	}
+	for _, code := range []string{"WRITTEN", "LOST", "NEW"} {
+		if n := perInvitation[e.invitation(code, "3m").String()]; n != 1 {
+			t.Errorf("%s: %d outbox files, want exactly 1", code, n)
+		}
+	}
+	if h := e.history("WRITTEN", "3m"); !slices.Contains(h, invite.EventSent) {
+		t.Errorf("WRITTEN history %v, want it recorded as sent", h)
+	}
+}
+
+func TestRestartWithSMTPNeverResendsUnknownOutcome(t *testing.T) {
+	e := newEnv(t, map[string]any{"max_per_hour": 0}, []wavetest.Person{person("UNKNOWN"), person("NEW")}, nil)
+	e.orphanIntent("UNKNOWN")
+	r := e.pass(due3m.Add(time.Minute))
+	if r.OutcomeUnknown != 1 || r.Sent != 1 {
+		t.Errorf("report %+v, want one unknown outcome and NEW sent", r)
+	}
+	equal(t, "received", e.received(0), []string{"new@example.jp invitation"})
+	// Still never sent on later passes, and HR sees why.
+	e.pass(due3m.Add(time.Hour))
+	if e.smtp.Count() != 1 {
+		t.Errorf("unknown outcome resent")
+	}
+	sum, err := e.sched.Plan(context.Background(), tenantID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Waves[0].Done[wave.ReasonUnknown] != 1 {
+		t.Errorf("summary %+v", sum.Waves[0])
+	}
+	ov, err := e.sched.Overview(context.Background(), tenantID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ov.Problems) != 1 || ov.Problems[0].Detail != wave.DetailOutcomeUnknown {
+		t.Errorf("problems %+v", ov.Problems)
+	}
+}
