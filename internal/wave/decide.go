@@ -5,7 +5,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/alumnipulse/alumnipulse/internal/invite"
 	"github.com/alumnipulse/alumnipulse/internal/jpcal"
 )
 
@@ -56,7 +55,7 @@ type Decision struct {
 // Due reports whether the decision is a send now (invitation or reminder).
 func (d Decision) Due() bool { return d.Action == ActionSend || d.Action == ActionRemind }
 
-// invState is what the events of one invitation say about it.
+// invState is what the events of one invitation say about it (folded by streamSQL).
 type invState struct {
 	ID         uuid.UUID
 	Wave       string
@@ -70,99 +69,12 @@ type invState struct {
 	Bounced    bool
 	OptedOut   bool
 	Unknown    bool // the invitation's own send has an unknown outcome: nothing more is sent
+	Pending    bool // some send has an intent without a completion: never send it again
 	// Of the next send (sequence Next):
 	Next       int
 	Attempts   int // counted failures
 	LastFailAt time.Time
 	Intents    int
-	pending    [maxReminders + 1]int8 // intents minus completions per sequence number
-}
-
-// Pending reports whether some send has an intent without a completion.
-func (v *invState) Pending() bool {
-	for _, n := range v.pending {
-		if n > 0 {
-			return true
-		}
-	}
-	return false
-}
-
-// fold turns an alumnus's invitation events into one invState per invitation, reusing dst.
-func fold(dst []invState, evs []eventRow) []invState {
-	dst = dst[:0]
-	find := func(e *eventRow) *invState {
-		for i := range dst {
-			if dst[i].ID == e.Invitation {
-				return &dst[i]
-			}
-		}
-		dst = append(dst, invState{ID: e.Invitation, Wave: e.Wave, Survey: e.Survey, ClosesAt: e.ClosesAt})
-		return &dst[len(dst)-1]
-	}
-	for i := range evs {
-		e := &evs[i]
-		v := find(e)
-		seq := min(max(e.Seq, 0), maxReminders)
-		switch e.Event {
-		case invite.EventSending, invite.EventReminding:
-			v.pending[seq]++
-		case invite.EventSent:
-			v.pending[seq]--
-			if v.SentAt.IsZero() || e.At.Before(v.SentAt) {
-				v.SentAt = e.At
-			}
-			v.LastMailAt = later(v.LastMailAt, e.At)
-		case invite.EventReminded:
-			v.pending[seq]--
-			v.Reminded = max(v.Reminded, e.Seq)
-			v.LastMailAt = later(v.LastMailAt, e.At)
-		case invite.EventBounced:
-			v.pending[seq]--
-			v.Bounced = true
-		case invite.EventSkipped:
-			v.pending[seq]--
-		case invite.EventFailed:
-			v.pending[seq]--
-			if e.Flag == flagUnknown {
-				// Perhaps delivered: never repeat it. A reminder counts as sent; the invitation stops.
-				if e.Seq == 0 {
-					v.Unknown = true
-				} else {
-					v.Reminded = max(v.Reminded, e.Seq)
-					v.LastMailAt = later(v.LastMailAt, e.At)
-				}
-			}
-		case invite.EventSubmitted:
-			v.Submitted = true
-		case invite.EventExpired:
-			v.Expired = true
-		case invite.EventOptedOut:
-			v.OptedOut = true
-		}
-	}
-	// Second pass: failures and intents of each invitation's next send.
-	for i := range dst {
-		v := &dst[i]
-		if !v.SentAt.IsZero() {
-			v.Next = v.Reminded + 1
-		}
-	}
-	for i := range evs {
-		e := &evs[i]
-		v := find(e)
-		if e.Seq != v.Next {
-			continue
-		}
-		switch {
-		case e.Event == invite.EventSending || e.Event == invite.EventReminding:
-			v.Intents++
-		case e.Event == invite.EventFailed && e.Flag == flagAttempt:
-			v.Attempts++
-			v.LastFailAt = later(v.LastFailAt, e.At)
-		}
-	}
-	return dst
 }
 
 func later(a, b time.Time) time.Time {
@@ -212,7 +124,7 @@ func (p *policy) decide(dst []Decision, now time.Time, a *Alumnus, plans []Plann
 			}
 		}
 		if v != nil {
-			d.Invitation, d.ClosesAt, d.Seq, d.Attempts, d.Intents = v.ID, v.ClosesAt, v.Next, v.Attempts, v.Intents
+			d.Invitation, d.ClosesAt, d.Attempts, d.Intents = v.ID, v.ClosesAt, v.Attempts, v.Intents
 		}
 		switch {
 		case v != nil && !v.SentAt.IsZero():
@@ -221,7 +133,7 @@ func (p *policy) decide(dst []Decision, now time.Time, a *Alumnus, plans []Plann
 			d.Action, d.Reason = ActionDone, ReasonBounced
 		case v != nil && v.Unknown:
 			d.Action, d.Reason = ActionDone, ReasonUnknown
-		case v != nil && v.Pending():
+		case v != nil && v.Pending:
 			d.Action, d.Reason = ActionDone, ReasonInFlight
 		case v != nil && v.Attempts >= p.maxAttempts:
 			d.Action, d.Reason = ActionDone, ReasonGaveUp
@@ -252,7 +164,7 @@ func (p *policy) decideSent(d *Decision, now time.Time, v *invState, ineligible 
 		d.Action, d.Reason = ActionDone, ReasonBounced
 	case v.Submitted:
 		d.Action, d.Reason = ActionDone, ReasonSubmitted
-	case v.Pending():
+	case v.Pending:
 		d.Action, d.Reason = ActionDone, ReasonInFlight
 	case !now.Before(v.ClosesAt):
 		d.At = v.ClosesAt

@@ -43,7 +43,8 @@ var errPaused = errors.New("paused")
 func (s *Scheduler) send(ctx context.Context, t tenant.Tenant, st Settings, m Mailer, work []item, opts PassOptions, rep *TenantReport) error {
 	stopCtx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
-	ready := make(chan *outgoing, s.opts.Chunk)
+	// Unbuffered: a chunk's sends wait in the producer, where it can tell when all were taken.
+	ready := make(chan *outgoing)
 	results := make(chan outcome, s.opts.Chunk)
 	var wg sync.WaitGroup
 	var prodErr error
@@ -209,59 +210,100 @@ func (s *Scheduler) deliver(ctx, stopCtx context.Context, m Mailer, lease *Lease
 	return outcome{out: o, err: m.Sender.Send(sctx, o.msg)}
 }
 
-// produce prepares the sends chunk by chunk: re-check, invitations, compose, intents, claim.
+// produce prepares the sends chunk by chunk: re-check, invitations, compose, intents, claim. The
+// next chunk is prepared while the current one is handed to the workers, but its intents are only
+// written once the current one is all taken: at any moment at most one chunk of intents waits
+// beside the sends in flight, which bounds what a crash can leave of unknown outcome.
 func (s *Scheduler) produce(ctx context.Context, t tenant.Tenant, st Settings, m Mailer, work []item, lease *Lease,
 	ready chan<- *outgoing, results chan<- outcome) error {
 	owner := lease.Owner()
-	for chunk := range slices.Chunk(work, s.opts.Chunk) {
+	chunks := slices.Collect(slices.Chunk(work, s.opts.Chunk))
+	type prepared struct {
+		outs []*outgoing
+		err  error
+	}
+	var next chan prepared
+	startPrepare := func(i int) {
+		next = nil
+		if i >= len(chunks) || ctx.Err() != nil || !lease.Held() {
+			return
+		}
+		ch := make(chan prepared, 1)
+		go func() {
+			outs, err := s.prepare(ctx, t, st, m, chunks[i], results)
+			ch <- prepared{outs, err}
+		}()
+		next = ch
+	}
+	// Whatever happens, wait for a preparation in progress: it reports to results.
+	defer func() {
+		if next != nil {
+			<-next
+		}
+	}()
+	startPrepare(0)
+	for i := 0; next != nil; i++ {
+		p := <-next
+		next = nil
+		if p.err != nil {
+			return p.err
+		}
+		startPrepare(i + 1)
 		if ctx.Err() != nil || !lease.Held() {
-			return nil // the rest waits for the next pass; nothing of it was written
+			return nil // the rest waits for the next pass; no intent of it was written
 		}
-		outs, err := s.prepare(ctx, t, st, m, chunk, results)
-		if err != nil {
-			return err
-		}
-		if len(outs) == 0 {
+		if len(p.outs) == 0 {
 			continue
 		}
-		now := s.opts.Now()
-		intents := make([]event, len(outs))
-		ids := make([]uuid.UUID, len(outs))
-		for i, o := range outs {
-			kind := invite.EventSending
-			if o.seq > 0 {
-				kind = invite.EventReminding
-			}
-			intents[i] = event{Invitation: o.inv, Kind: kind, Seq: o.seq, At: now, Detail: owner}
-			ids[i] = o.inv.ID
-		}
-		// Step 1: the intents, acknowledged before anything is sent.
-		if err := s.store.record(ctx, intents); err != nil {
-			// The INSERT may have been stored all the same: answer each intent, so that none is left
-			// for a later pass to give up as of unknown outcome. Nothing of this chunk was sent.
-			for _, o := range outs {
-				results <- outcome{out: o, notSent: "intent not recorded"}
-			}
+		if err := s.claim(ctx, t, owner, p.outs, ready, results); err != nil {
 			return err
 		}
-		// Step 2: the claim. From here every item must end in an outcome.
-		counts, err := s.store.intentCounts(context.WithoutCancel(ctx), t.ID, ids)
-		if err != nil {
-			for _, o := range outs {
-				results <- outcome{out: o, notSent: "could not check the claim: " + err.Error()}
-			}
-			return err
+	}
+	return nil
+}
+
+// claim writes the intents of a prepared chunk, checks that no other scheduler claimed the same sends,
+// and hands the chunk to the workers. Every item ends in an outcome or with a worker.
+func (s *Scheduler) claim(ctx context.Context, t tenant.Tenant, owner string, outs []*outgoing,
+	ready chan<- *outgoing, results chan<- outcome) error {
+	now := s.opts.Now()
+	intents := make([]event, len(outs))
+	ids := make([]uuid.UUID, len(outs))
+	for i, o := range outs {
+		kind := invite.EventSending
+		if o.seq > 0 {
+			kind = invite.EventReminding
 		}
+		intents[i] = event{Invitation: o.inv, Kind: kind, Seq: o.seq, At: now, Detail: owner}
+		ids[i] = o.inv.ID
+	}
+	// Step 1: the intents, acknowledged before anything is sent.
+	if err := s.store.record(ctx, intents); err != nil {
+		// The INSERT may have been stored all the same: answer each intent, so that none is left
+		// for a later pass to give up as of unknown outcome. Nothing of this chunk was sent.
 		for _, o := range outs {
-			if counts[claimKey{o.inv.ID, o.seq}] != o.intents+1 {
-				results <- outcome{out: o, notSent: "claimed by another scheduler"}
-				continue
-			}
-			select {
-			case ready <- o:
-			case <-ctx.Done():
-				results <- outcome{out: o, notSent: "pass stopped"}
-			}
+			results <- outcome{out: o, notSent: "intent not recorded"}
+		}
+		return err
+	}
+	// Step 2: the claim. Counted after our own INSERT was acknowledged: of two schedulers racing
+	// for a send, the later to count sees both intents.
+	counts, err := s.store.intentCounts(context.WithoutCancel(ctx), t.ID, ids)
+	if err != nil {
+		for _, o := range outs {
+			results <- outcome{out: o, notSent: "could not check the claim: " + err.Error()}
+		}
+		return err
+	}
+	for _, o := range outs {
+		if counts[claimKey{o.inv.ID, o.seq}] != o.intents+1 {
+			results <- outcome{out: o, notSent: "claimed by another scheduler"}
+			continue
+		}
+		select {
+		case ready <- o:
+		case <-ctx.Done():
+			results <- outcome{out: o, notSent: "pass stopped"}
 		}
 	}
 	return nil

@@ -3,6 +3,7 @@ package wave
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"time"
 
 	"github.com/alumnipulse/alumnipulse/internal/jpcal"
@@ -74,6 +75,12 @@ const (
 	maxPerHour      = 1_000_000
 )
 
+// Wave names and survey ids end up in stored rows, mail headers and the scheduler's encoded state.
+var (
+	waveNamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$`)
+	surveyIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
+)
+
 // Validate reports every invalid field at once, joined with errors.Join; each is a *FieldError.
 func (s Settings) Validate() error {
 	var errs []error
@@ -91,13 +98,18 @@ func (s Settings) Validate() error {
 			bad(f+".Name", "must not be empty")
 		case seen[w.Name]:
 			bad(f+".Name", "%q is used by another wave", w.Name)
+		case !waveNamePattern.MatchString(w.Name):
+			bad(f+".Name", "%q: want 1–32 letters, digits, - or _", w.Name)
 		}
 		seen[w.Name] = true
 		if w.OffsetMonths < 1 || w.OffsetMonths > maxOffsetMonths {
 			bad(f+".OffsetMonths", "must be between 1 and %d, got %d", maxOffsetMonths, w.OffsetMonths)
 		}
-		if w.Survey == "" {
+		switch {
+		case w.Survey == "":
 			bad(f+".Survey", "must not be empty")
+		case !surveyIDPattern.MatchString(w.Survey):
+			bad(f+".Survey", "%q is not a survey id (lower-case letters, digits and -)", w.Survey)
 		}
 	}
 	if s.SendHour < 0 || s.SendHour > 23 {

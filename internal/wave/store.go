@@ -3,6 +3,7 @@ package wave
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,13 +29,7 @@ const (
 	detailRecovered = "recovered after restart: found in the outbox"
 )
 
-// Failure kinds, as the stream query computes them from the detail.
-const (
-	flagAttempt  = 0 // a counted failed attempt
-	flagUnknown  = 1 // DetailOutcomeUnknown
-	flagNotSent  = 2 // detailNotSent…
-	eventColumns = "INSERT INTO invitation_events (tenant_id, invitation_id, survey_id, wave, event, seq, at, detail)"
-)
+const eventColumns = "INSERT INTO invitation_events (tenant_id, invitation_id, survey_id, wave, event, seq, at, detail)"
 
 // store holds the scheduler's ClickHouse queries.
 type store struct {
@@ -42,32 +37,38 @@ type store struct {
 }
 
 // registryRow is one alumnus as the scheduler streams them: the planner's view, the locale, and the
-// events of their invitations (each carrying the invitation's wave, survey and dates).
+// state of each of their invitations.
 type registryRow struct {
-	Alumnus Alumnus
-	Locale  string
-	Events  []eventRow
+	Alumnus     Alumnus
+	Locale      string
+	Invitations []invState
 }
 
-// eventRow is one invitation event joined with its invitation.
-type eventRow struct {
-	Invitation uuid.UUID
-	Wave       string
-	Survey     string
-	DueAt      time.Time
-	ClosesAt   time.Time
-	Event      invite.Event
-	Seq        int
-	At         time.Time
-	Flag       uint8
-}
+// Bits of the flags field of an encoded invitation state.
+const (
+	flagSubmitted = 1 << iota
+	flagExpired
+	flagBounced
+	flagOptedOut
+	flagUnknown // the invitation's own send has an unknown outcome
+	flagPending // some send has an intent without a completion
+)
 
 // streamSQL reads a tenant's registry in one query: the newest version of each alumnus, their
-// opt-out/erasure/bounce state, and every event of their invitations as parallel arrays. ClickHouse
-// 18.16 allows one JOIN per SELECT, hence the nesting; every side filters on the tenant.
+// opt-out/erasure/bounce state, and the state of each of their invitations folded from its events,
+// encoded as text (invitations separated by ';', fields by '|'; see parseInvitations). The folding
+// happens in ClickHouse so that only a short string per alumnus crosses the wire, not every event.
+// ClickHouse 18.16 allows one JOIN per SELECT, hence the nesting; every side filters on the tenant.
+//
+// Per invitation: a failed event whose detail starts "outcome unknown" may have been delivered, so a
+// reminder of unknown outcome counts as sent and an invitation of unknown outcome stops; one whose
+// detail starts "not sent:" certainly sent nothing and is not an attempt. Each intent ('sending',
+// 'reminding') is answered by exactly one completion, so more intents than completions means a send
+// in progress (or a crash). flag classifies failures: 1 outcome unknown, 2 not sent, 3 a counted
+// attempt (0: not a failure). nxt is the next send: 0 before the invitation went out, then reminder
+// reminded+1; the attempts, last failure and intents columns are those of nxt.
 const streamSQL = `
-SELECT alumnus_id, exit_date, consent, has_email, locale, imported_at, opted_out, erased, bounced,
-       ev_inv, ev_wave, ev_survey, ev_due, ev_closes, ev_event, ev_seq, ev_at, ev_flag
+SELECT alumnus_id, exit_date, consent, has_email, locale, imported_at, opted_out, erased, bounced, invs
 FROM
 (
     SELECT alumnus_id, exit_date, consent, has_email, locale, imported_at, opted_out, erased, bounced
@@ -88,23 +89,43 @@ FROM
 )
 ANY LEFT JOIN
 (
-    SELECT alumnus_id, groupArray(invitation_id) AS ev_inv, groupArray(wave) AS ev_wave,
-           groupArray(survey_id) AS ev_survey, groupArray(due_at) AS ev_due, groupArray(closes_at) AS ev_closes,
-           groupArray(toString(event)) AS ev_event, groupArray(seq) AS ev_seq, groupArray(at) AS ev_at,
-           groupArray(flag) AS ev_flag
+    SELECT alumnus_id, arrayStringConcat(groupArray(concat(toString(invitation_id), '|', wave, '|', survey_id, '|',
+        toString(toUInt32(closes_at)), '|', toString(sent), '|', toString(last_mail), '|', toString(reminded), '|',
+        toString(flags), '|', toString(countEqual(fail_seqs, nxt)), '|',
+        toString(arrayReduce('max', arrayFilter((a, s) -> s = nxt, fail_ats, fail_seqs))), '|',
+        toString(countEqual(intent_seqs, nxt)))), ';') AS invs
     FROM
     (
-        SELECT invitation_id, wave, survey_id, event, seq, at,
-               toUInt8(multiIf(event != 'failed', 0, detail LIKE 'outcome unknown%', 1, detail LIKE 'not sent:%', 2, 0)) AS flag
-        FROM invitation_events
-        WHERE tenant_id = @tenant
+        SELECT invitation_id, alumnus_id, wave, survey_id, closes_at, sent, last_mail, reminded, flags,
+               fail_seqs, fail_ats, intent_seqs, if(sent > 0, reminded + 1, 0) AS nxt
+        FROM
+        (
+            SELECT invitation_id, alumnus_id, wave, survey_id, closes_at
+            FROM invitations FINAL
+            WHERE tenant_id = @tenant
+        )
+        ANY LEFT JOIN
+        (
+            SELECT invitation_id,
+                   minIf(t, event = 'sent') AS sent,
+                   maxIf(t, event IN ('sent', 'reminded') OR (flag = 1 AND seq > 0)) AS last_mail,
+                   greatest(maxIf(seq, event = 'reminded'), maxIf(seq, flag = 1)) AS reminded,
+                   (countIf(event = 'submitted') > 0) + 2 * (countIf(event = 'expired') > 0) + 4 * (countIf(event = 'bounced') > 0)
+                     + 8 * (countIf(event = 'opted_out') > 0) + 16 * (countIf(flag = 1 AND seq = 0) > 0)
+                     + 32 * (countIf(event IN ('sending', 'reminding')) > countIf(event IN ('sent', 'reminded', 'failed', 'bounced', 'skipped'))) AS flags,
+                   groupArrayIf(seq, flag = 3) AS fail_seqs,
+                   groupArrayIf(t, flag = 3) AS fail_ats,
+                   groupArrayIf(seq, event IN ('sending', 'reminding')) AS intent_seqs
+            FROM
+            (
+                SELECT invitation_id, seq, event, toUInt32(at) AS t,
+                       if(event = 'failed', multiIf(detail LIKE 'outcome unknown%', 1, detail LIKE 'not sent:%', 2, 3), 0) AS flag
+                FROM invitation_events
+                WHERE tenant_id = @tenant
+            )
+            GROUP BY invitation_id
+        ) USING invitation_id
     )
-    ANY INNER JOIN
-    (
-        SELECT invitation_id, alumnus_id, due_at, closes_at
-        FROM invitations FINAL
-        WHERE tenant_id = @tenant
-    ) USING invitation_id
     GROUP BY alumnus_id
 ) USING alumnus_id`
 
@@ -120,15 +141,11 @@ func (st *store) stream(ctx context.Context, tenantID string, fn func(*registryR
 		exit, imported            time.Time
 		consent, hasEmail         uint8
 		optedOut, erased, bounced uint8
-		evInv                     []uuid.UUID
-		evWave, evSurvey, evEvent []string
-		evDue, evCloses, evAt     []time.Time
-		evSeq                     []uint16
-		evFlag                    []uint8
+		invs                      string
 	)
 	for rows.Next() {
 		if err := rows.Scan(&row.Alumnus.ID, &exit, &consent, &hasEmail, &row.Locale, &imported, &optedOut, &erased, &bounced,
-			&evInv, &evWave, &evSurvey, &evDue, &evCloses, &evEvent, &evSeq, &evAt, &evFlag); err != nil {
+			&invs); err != nil {
 			return fmt.Errorf("read alumni registry: %w", err)
 		}
 		a := &row.Alumnus
@@ -136,11 +153,8 @@ func (st *store) stream(ctx context.Context, tenantID string, fn func(*registryR
 		a.Consent, a.HasEmail = consent == 1, hasEmail == 1
 		a.OptedOut, a.Erased, a.Bounced = optedOut == 1, erased == 1, bounced == 1
 		a.ImportedAt = imported
-		row.Events = row.Events[:0]
-		for i := range evInv {
-			row.Events = append(row.Events, eventRow{Invitation: evInv[i], Wave: evWave[i], Survey: evSurvey[i],
-				DueAt: evDue[i], ClosesAt: evCloses[i], Event: invite.Event(evEvent[i]), Seq: int(evSeq[i]),
-				At: evAt[i], Flag: evFlag[i]})
+		if row.Invitations, err = parseInvitations(row.Invitations, invs); err != nil {
+			return fmt.Errorf("read alumni registry: alumnus %s: %w", a.ID, err)
 		}
 		if err := fn(&row); err != nil {
 			return err
@@ -150,6 +164,52 @@ func (st *store) stream(ctx context.Context, tenantID string, fn func(*registryR
 		return fmt.Errorf("read alumni registry: %w", err)
 	}
 	return nil
+}
+
+// parseInvitations decodes streamSQL's invs column into dst (reused): per invitation, id | wave |
+// survey | closes | sent | last mail | reminded | flags | attempts | last failure | intents, times in
+// Unix seconds (0: none). Wave names and survey ids cannot hold '|' or ';' (Settings.Validate).
+func parseInvitations(dst []invState, s string) ([]invState, error) {
+	dst = dst[:0]
+	for s != "" {
+		var rec string
+		rec, s, _ = strings.Cut(s, ";")
+		var f [11]string
+		for i := range f {
+			f[i], rec, _ = strings.Cut(rec, "|")
+		}
+		var n [8]int64
+		for i := range n {
+			v, err := strconv.ParseInt(f[3+i], 10, 64)
+			if err != nil {
+				return dst, fmt.Errorf("invitation state %q: %w", f[0], err)
+			}
+			n[i] = v
+		}
+		id, err := uuid.Parse(f[0])
+		if err != nil {
+			return dst, fmt.Errorf("invitation state: %w", err)
+		}
+		v := invState{ID: id, Wave: f[1], Survey: f[2], ClosesAt: unixTime(n[0]), SentAt: unixTime(n[1]),
+			LastMailAt: unixTime(n[2]), Reminded: int(n[3]), Attempts: int(n[5]), LastFailAt: unixTime(n[6]),
+			Intents: int(n[7])}
+		flags := n[4]
+		v.Submitted, v.Expired, v.Bounced = flags&flagSubmitted != 0, flags&flagExpired != 0, flags&flagBounced != 0
+		v.OptedOut, v.Unknown, v.Pending = flags&flagOptedOut != 0, flags&flagUnknown != 0, flags&flagPending != 0
+		if !v.SentAt.IsZero() {
+			v.Next = v.Reminded + 1
+		}
+		dst = append(dst, v)
+	}
+	return dst, nil
+}
+
+// unixTime turns Unix seconds into a UTC time; 0 is the zero time.
+func unixTime(sec int64) time.Time {
+	if sec <= 0 {
+		return time.Time{}
+	}
+	return time.Unix(sec, 0).UTC()
 }
 
 // civilDate converts a ClickHouse Date (midnight UTC) to a civil date; 1970-01-01, the column's
