@@ -26,7 +26,7 @@ import (
 //
 // What it does not cover: a candidate whose 'acquire' INSERT takes longer than Settle to become
 // visible can, for at most one heartbeat, believe it holds the lease beside the real holder. The
-// scheduler's send intents make that harmless for invitations already being sent (see Scheduler).
+// scheduler's claim step makes that harmless: no send goes out twice (see Scheduler).
 type Lease struct {
 	conn db.Conn
 	name string

@@ -343,6 +343,10 @@ func (s *Scheduler) tenantPass(ctx context.Context, t tenant.Tenant, m Mailer, o
 	}
 	var work []item
 	var expire []event
+	start := time.Now()
+	defer func() {
+		s.log.Debug("wave tenant pass", "tenant", t.ID, "due", len(work), "took", time.Since(start).Round(time.Millisecond))
+	}()
 	rep.Summary, err = s.scan(ctx, t, st, now, func(r *registryRow, ds []Decision) {
 		var due *Decision // one mail per alumnus per pass: the earliest due
 		for i := range ds {
@@ -362,6 +366,7 @@ func (s *Scheduler) tenantPass(ctx context.Context, t tenant.Tenant, m Mailer, o
 	if err != nil {
 		return rep, err
 	}
+	s.log.Debug("wave plan", "tenant", t.ID, "alumni", rep.Summary.Alumni, "took", time.Since(start).Round(time.Millisecond))
 	for c := range slices.Chunk(expire, 10_000) {
 		if err := s.store.record(ctx, c); err != nil {
 			return rep, err

@@ -352,21 +352,24 @@ func (s *Scheduler) prepare(ctx context.Context, t tenant.Tenant, st Settings, m
 		}
 		outs = append(outs, o)
 	}
-	if err := s.store.putInvitations(ctx, created, uint64(time.Now().UnixNano())); err != nil {
-		return nil, err
-	}
-	if err := s.store.record(ctx, planned); err != nil {
-		return nil, err
-	}
-	// Compose in parallel: each signs a link token, which reads the tenant's key ids.
-	errs := make([]error, len(outs))
+	// The invitations and their 'planned' events go to two tables: write both at once. (A crash between
+	// them leaves an invitation without events, which the next pass simply plans again.)
+	var putErr, plannedErr error
 	var wg sync.WaitGroup
-	sem := make(chan struct{}, s.opts.Workers)
+	wg.Add(2)
+	go func() { defer wg.Done(); putErr = s.store.putInvitations(ctx, created, uint64(time.Now().UnixNano())) }()
+	go func() { defer wg.Done(); plannedErr = s.store.record(ctx, planned) }()
+	wg.Wait()
+	if err := errors.Join(putErr, plannedErr); err != nil {
+		return nil, err
+	}
+	// Compose the whole chunk at once: each message signs a link token, which reads the tenant's key
+	// ids from the database, so this is a chunk's worth of round trips in parallel.
+	errs := make([]error, len(outs))
 	for i, o := range outs {
 		wg.Add(1)
-		sem <- struct{}{}
 		go func() {
-			defer func() { <-sem; wg.Done() }()
+			defer wg.Done()
 			o.msg, errs[i] = s.compose(ctx, t, st, m, o)
 		}()
 	}
