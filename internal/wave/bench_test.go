@@ -34,7 +34,7 @@ func BenchmarkPassSMTP(b *testing.B) {
 	defer sender.Close()
 	sched := wave.New(wave.Deps{Conn: conn, Tenants: st.Tenants, Invites: st.Invites, Alumni: st.Alumni,
 		Mailer: func() (wave.Mailer, error) { return wave.Mailer{Composer: composer, Sender: sender}, nil },
-		Log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))},
+		Log:    slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))},
 		wave.Options{BaseURL: "https://alumni.example.jp", Now: func() time.Time { return due3m.Add(time.Minute) }})
 	lease := wave.NewLease(conn, wave.LeaseName, nil)
 	ctx, cancel := context.WithCancel(context.Background())
