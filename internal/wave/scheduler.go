@@ -398,7 +398,7 @@ func (s *Scheduler) tenantPass(ctx context.Context, t tenant.Tenant, m Mailer, o
 
 // recover resolves intents without a completion whose owner is no longer alive (see Scheduler).
 func (s *Scheduler) recover(ctx context.Context, tenantID string, m Mailer, lease *Lease, rep *TenantReport) error {
-	orphans, err := s.store.orphans(ctx, tenantID)
+	orphans, err := s.store.orphans(ctx, tenantID, s.opts.Now().Add(-orphanHorizon))
 	if err != nil || len(orphans) == 0 {
 		return err
 	}

@@ -230,16 +230,25 @@ type orphan struct {
 	Owner      string // the lease owner that wrote the intent
 }
 
-// orphans returns the tenant's intents that have no completion (sent, reminded, failed, bounced,
-// skipped) of the same sequence number. Each intent is answered by exactly one completion, so counting
-// finds them without reading every event.
-func (st *store) orphans(ctx context.Context, tenantID string) ([]orphan, error) {
+// orphanHorizon is how far back recovery looks for intents without completion. Every pass resolves
+// the ones it finds, so only a scheduler stopped for longer leaves older ones; those are still never
+// sent again (the planner sees them in flight), only not relabelled for HR.
+const orphanHorizon = 30 * 24 * time.Hour
+
+// orphans returns the tenant's intents since `since` that have no completion (sent, reminded, failed,
+// bounced, skipped) of the same sequence number. Each intent is answered by exactly one completion, so
+// counting finds them.
+func (st *store) orphans(ctx context.Context, tenantID string, since time.Time) ([]orphan, error) {
 	rows, err := st.conn.Query(ctx, `
 		SELECT invitation_id, any(survey_id), any(wave), seq, argMaxIf(detail, at, event IN ('sending', 'reminding'))
 		FROM invitation_events
-		WHERE tenant_id = ? AND event IN ('sending', 'reminding', 'sent', 'reminded', 'failed', 'bounced', 'skipped')
+		WHERE tenant_id = @tenant AND event IN ('sending', 'reminding', 'sent', 'reminded', 'failed', 'bounced', 'skipped')
+		  AND invitation_id IN (
+		      SELECT invitation_id FROM invitation_events
+		      WHERE tenant_id = @tenant AND event IN ('sending', 'reminding') AND at >= @since)
 		GROUP BY invitation_id, seq
-		HAVING countIf(event IN ('sending', 'reminding')) > countIf(event NOT IN ('sending', 'reminding'))`, tenantID)
+		HAVING countIf(event IN ('sending', 'reminding')) > countIf(event NOT IN ('sending', 'reminding'))`,
+		clickhouse.Named("tenant", tenantID), clickhouse.Named("since", since.UTC()))
 	if err != nil {
 		return nil, fmt.Errorf("read unfinished sends: %w", err)
 	}
@@ -305,13 +314,13 @@ func (st *store) sendable(ctx context.Context, tenantID string, ids []uuid.UUID)
 	rows, err := st.conn.Query(ctx, `
 		SELECT alumnus_id, argMax(email, version), argMax(name, version)
 		FROM alumni_contacts
-		WHERE tenant_id = @tenant AND toString(alumnus_id) IN @ids
+		WHERE tenant_id = @tenant AND alumnus_id IN @ids
 		  AND alumnus_id IN (
 		      SELECT alumnus_id FROM alumni FINAL
-		      WHERE tenant_id = @tenant AND toString(alumnus_id) IN @ids AND consent = 1)
+		      WHERE tenant_id = @tenant AND alumnus_id IN @ids AND consent = 1)
 		  AND alumnus_id NOT IN (
 		      SELECT alumnus_id FROM alumni_events
-		      WHERE tenant_id = @tenant AND toString(alumnus_id) IN @ids AND event IN ('opted_out', 'erased', 'bounced'))
+		      WHERE tenant_id = @tenant AND alumnus_id IN @ids AND event IN ('opted_out', 'erased', 'bounced'))
 		GROUP BY alumnus_id`, clickhouse.Named("tenant", tenantID), clickhouse.Named("ids", set))
 	if err != nil {
 		return nil, fmt.Errorf("read contacts: %w", err)
@@ -339,7 +348,7 @@ func (st *store) answered(ctx context.Context, tenantID string, ids []uuid.UUID)
 	}
 	rows, err := st.conn.Query(ctx, `
 		SELECT DISTINCT invitation_id FROM invitation_events
-		WHERE tenant_id = ? AND toString(invitation_id) IN ? AND event IN ('submitted', 'opted_out')`,
+		WHERE tenant_id = ? AND invitation_id IN ? AND event IN ('submitted', 'opted_out')`,
 		tenantID, clickhouse.GroupSet{Value: uuidStrings(ids)})
 	if err != nil {
 		return nil, fmt.Errorf("read responses: %w", err)
@@ -365,7 +374,7 @@ type claimKey struct {
 func (st *store) intentCounts(ctx context.Context, tenantID string, ids []uuid.UUID) (map[claimKey]int, error) {
 	rows, err := st.conn.Query(ctx, `
 		SELECT invitation_id, seq, count() FROM invitation_events
-		WHERE tenant_id = ? AND toString(invitation_id) IN ? AND event IN ('sending', 'reminding')
+		WHERE tenant_id = ? AND invitation_id IN ? AND event IN ('sending', 'reminding')
 		GROUP BY invitation_id, seq`, tenantID, clickhouse.GroupSet{Value: uuidStrings(ids)})
 	if err != nil {
 		return nil, fmt.Errorf("read send intents: %w", err)
@@ -516,13 +525,18 @@ func (st *store) tenantInvitations(ctx context.Context, tenantID string, ids []s
 	if len(ids) == 0 {
 		return out, nil
 	}
-	vals := make([]any, len(ids))
-	for i, id := range ids {
-		vals[i] = strings.ToLower(id)
+	vals := make([]any, 0, len(ids))
+	for _, id := range ids {
+		if u, err := uuid.Parse(id); err == nil {
+			vals = append(vals, u.String())
+		}
+	}
+	if len(vals) == 0 {
+		return out, nil
 	}
 	rows, err := st.conn.Query(ctx, `
 		SELECT DISTINCT toString(invitation_id) FROM invitations
-		WHERE tenant_id = ? AND toString(invitation_id) IN ?`, tenantID, clickhouse.GroupSet{Value: vals})
+		WHERE tenant_id = ? AND invitation_id IN ?`, tenantID, clickhouse.GroupSet{Value: vals})
 	if err != nil {
 		return nil, fmt.Errorf("read invitations: %w", err)
 	}
