@@ -163,8 +163,8 @@ func printSummary(w io.Writer, sum wave.Summary, st wave.Settings) {
 	fmt.Fprintf(w, "\ntenant %s: %d alumni, as of %s (%s)\n", sum.Tenant, sum.Alumni,
 		sum.Now.In(st.Location).Format("2006-01-02 15:04 MST"), sum.Zone)
 	for _, wc := range sum.Waves {
-		fmt.Fprintf(w, "wave %s: due now %d (late catch-up included: %d), reminders now %d, closing now %d, later %d\n",
-			wc.Wave, wc.Send, wc.Late, wc.Remind, wc.Expire, wc.Later)
+		fmt.Fprintf(w, "wave %s: due now %d, reminders now %d, closing now %d, later %d (%d of these sends catch up a missed slot)\n",
+			wc.Wave, wc.Send, wc.Remind, wc.Expire, wc.Later, wc.Late)
 		if len(wc.Skipped) > 0 {
 			fmt.Fprintf(w, "  skipped: %s\n", counts(wc.Skipped))
 		}
