@@ -24,6 +24,7 @@ import (
 	"github.com/alumnipulse/alumnipulse/internal/migrate"
 	"github.com/alumnipulse/alumnipulse/internal/survey"
 	"github.com/alumnipulse/alumnipulse/internal/tenant"
+	"github.com/alumnipulse/alumnipulse/internal/wave"
 	"github.com/alumnipulse/alumnipulse/internal/web"
 	"github.com/alumnipulse/alumnipulse/migrations"
 	"github.com/alumnipulse/alumnipulse/surveys"
@@ -43,6 +44,7 @@ type App struct {
 	Answers  *answer.Writer
 	Auth     *auth.Service
 	Events   *invite.Recorder // invitation events recorded on the request path; Close flushes it
+	Waves    *wave.Scheduler
 
 	migrations *migrate.Runner
 }
@@ -86,6 +88,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		conn.Close()
 		return nil, err
 	}
+	a.Waves = wave.FromConfig(cfg, conn, a.Tenants, a.Invites, a.Alumni, log)
 	return a, nil
 }
 
@@ -126,7 +129,8 @@ func (a *App) StartBackground(ctx context.Context) (wait func()) {
 // WebDeps returns what the HTTP layer needs.
 func (a *App) WebDeps() web.Deps {
 	return web.Deps{Tenants: a.Tenants, Audit: a.Audit, Alumni: a.Alumni, Auth: a.Auth, Ready: a.Ready,
-		Survey: web.SurveyDeps{Catalog: a.Surveys, Invites: a.Invites, Alumni: a.Alumni, Answers: a.Answers, Events: a.Events}}
+		Survey: web.SurveyDeps{Catalog: a.Surveys, Invites: a.Invites, Alumni: a.Alumni, Answers: a.Answers, Events: a.Events},
+		Waves:  a.Waves}
 }
 
 // Close flushes the answers and events still queued, then releases the database connection.

@@ -3,6 +3,7 @@ package wave
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"time"
 
 	"github.com/alumnipulse/alumnipulse/internal/jpcal"
@@ -27,10 +28,14 @@ type Settings struct {
 	CloseAfterDays    int          // days after sending that the wave closes for the alumnus
 	WindowDays        int          // how many days after its due date a missed wave may still be sent
 	Blackout          []jpcal.Date // tenant-specific non-business days
+	// MaxPerHour caps the invitations and reminders one tenant is sent in any hour (counted in the
+	// database, so it holds across passes, restarts and processes); 0 means no cap.
+	MaxPerHour int
 }
 
 // DefaultSettings returns the product defaults: 3- and 6-month waves at 10:00 Tokyo time,
-// two weekly reminders, closing after four weeks, sendable up to 30 days late.
+// two weekly reminders, closing after four weeks, sendable up to 30 days late, at most 1000
+// mails an hour.
 func DefaultSettings() Settings {
 	return Settings{
 		Waves: []WaveSpec{
@@ -43,6 +48,7 @@ func DefaultSettings() Settings {
 		MaxReminders:      2,
 		CloseAfterDays:    28,
 		WindowDays:        30,
+		MaxPerHour:        1000,
 	}
 }
 
@@ -66,6 +72,13 @@ const (
 	maxOffsetMonths = 120
 	maxReminders    = 10
 	maxDays         = 366
+	maxPerHour      = 1_000_000
+)
+
+// Wave names and survey ids end up in stored rows, mail headers and the scheduler's encoded state.
+var (
+	waveNamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$`)
+	surveyIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
 )
 
 // Validate reports every invalid field at once, joined with errors.Join; each is a *FieldError.
@@ -85,13 +98,18 @@ func (s Settings) Validate() error {
 			bad(f+".Name", "must not be empty")
 		case seen[w.Name]:
 			bad(f+".Name", "%q is used by another wave", w.Name)
+		case !waveNamePattern.MatchString(w.Name):
+			bad(f+".Name", "%q: want 1–32 letters, digits, - or _", w.Name)
 		}
 		seen[w.Name] = true
 		if w.OffsetMonths < 1 || w.OffsetMonths > maxOffsetMonths {
 			bad(f+".OffsetMonths", "must be between 1 and %d, got %d", maxOffsetMonths, w.OffsetMonths)
 		}
-		if w.Survey == "" {
+		switch {
+		case w.Survey == "":
 			bad(f+".Survey", "must not be empty")
+		case !surveyIDPattern.MatchString(w.Survey):
+			bad(f+".Survey", "%q is not a survey id (lower-case letters, digits and -)", w.Survey)
 		}
 	}
 	if s.SendHour < 0 || s.SendHour > 23 {
@@ -114,6 +132,9 @@ func (s Settings) Validate() error {
 	}
 	if s.WindowDays < 0 || s.WindowDays > maxDays {
 		bad("WindowDays", "must be between 0 and %d, got %d", maxDays, s.WindowDays)
+	}
+	if s.MaxPerHour < 0 || s.MaxPerHour > maxPerHour {
+		bad("MaxPerHour", "must be between 0 (no cap) and %d, got %d", maxPerHour, s.MaxPerHour)
 	}
 	for i, d := range s.Blackout {
 		if !d.IsValid() {

@@ -14,6 +14,7 @@ type Deps struct {
 	Alumni  AlumniService
 	Auth    AuthService // sign-in, sessions, invitations, TOTP
 	Survey  SurveyDeps
+	Waves   WaveService
 	// Ready reports whether the service can do its work (database reachable, migrations applied).
 	Ready func(ctx context.Context) error
 }

@@ -23,6 +23,9 @@ func (s *Server) routes() {
 	}
 	s.staticRoutes()
 	s.surveyRoutes(api)
+	// Wave pages for HR in the browser (sessions), the summary for API clients (keys).
+	s.waveRoutes(e.Group("", s.pages.sessionAuth(), s.pages.csrf(), s.pages.requirePageRole(hrRoles...)),
+		api.Group("", s.requireRole(hrRoles...)))
 	e.NoRoute(func(c *gin.Context) {
 		c.String(http.StatusNotFound, "404 page not found")
 	})

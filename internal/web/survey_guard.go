@@ -152,9 +152,9 @@ func formatSeconds(d time.Duration) string {
 // make the browser post with the cookie but cannot read it, so it cannot compute the form's value; and a
 // value taken from one invitation's form is worthless for another.
 const (
-	csrfCookie = "ap_csrf"
-	surveyCSRFField  = "csrf"
-	nonceLen   = 16
+	csrfCookie      = "ap_csrf"
+	surveyCSRFField = "csrf"
+	nonceLen        = 16
 )
 
 // csrfNonce returns the browser's nonce, setting a new cookie when it has none (or a malformed one).

@@ -1,0 +1,133 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"github.com/alumnipulse/alumnipulse/internal/audit"
+	"github.com/alumnipulse/alumnipulse/internal/auth"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/alumnipulse/alumnipulse/internal/config"
+	"github.com/alumnipulse/alumnipulse/internal/db/dbtest"
+	"github.com/alumnipulse/alumnipulse/internal/jpcal"
+	"github.com/alumnipulse/alumnipulse/internal/mail"
+	"github.com/alumnipulse/alumnipulse/internal/tenant"
+	"github.com/alumnipulse/alumnipulse/internal/wave"
+)
+
+// fakeWaves answers for tenant "acme" only, so a test sees which tenant a handler asked for.
+type fakeWaves struct {
+	dev bool
+}
+
+func (f fakeWaves) Overview(_ context.Context, tenantID string) (wave.Overview, error) {
+	return wave.Overview{Tenant: tenantID, Zone: "Asia/Tokyo", At: time.Date(2026, 5, 7, 1, 5, 0, 0, time.UTC),
+		States: []wave.StateCount{{Wave: "3m", State: "sent", Count: 7}, {Wave: "3m", State: "bounced", Count: 1}},
+		Plan: wave.Summary{Alumni: 9, Waves: []wave.WaveCounts{{Wave: "3m", Send: 2, Skipped: map[string]int{"opted out": 1}}},
+			Upcoming: []wave.Upcoming{{Date: jpcal.Date{Year: 2026, Month: 5, Day: 8}, Wave: "6m", Invitations: 3}}},
+		Problems: []wave.Problem{{Invitation: uuid.New(), Wave: "3m", Event: "bounced", Detail: "smtp permanent failure 550 5.1.1: [address]: User unknown"}},
+	}, nil
+}
+
+func (f fakeWaves) Outbox(_ context.Context, tenantID string, _ int) ([]mail.OutboxEntry, bool, error) {
+	if !f.dev {
+		return nil, false, nil
+	}
+	return []mail.OutboxEntry{{To: "taro@example.jp", Subject: "アンケートのお願い", Kind: mail.KindInvitation}}, true, nil
+}
+
+func TestWavePagesHROnly(t *testing.T) {
+	conn, _ := dbtest.New(t)
+	ctx := context.Background()
+	tenants := tenant.NewStore(conn)
+	if err := tenants.Put(ctx, tenant.Tenant{ID: "acme", Name: "Acme", TimeZone: "Asia/Tokyo", DefaultLocale: "ja"}); err != nil {
+		t.Fatal(err)
+	}
+	// Pages take a browser session; the summary takes an API key.
+	al := audit.New(conn)
+	authSvc, err := auth.New(conn, tenants, al, auth.Options{Secret: []byte("wave test secret wave test secret"),
+		Argon2: auth.Params{Memory: 8 * 1024, Time: 1, Threads: 1}, IPBurst: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := map[tenant.Role]string{}
+	sessions := map[tenant.Role]string{}
+	for _, r := range []tenant.Role{tenant.RoleHRAdmin, tenant.RoleHRViewer, tenant.RoleLeadership} {
+		_, secret, err := tenants.CreateAPIKey(ctx, "acme", string(r), r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys[r] = secret
+		email := string(r) + "@acme.example"
+		if _, err := authSvc.CreateUser(ctx, "acme", email, string(r), r, "correct horse battery"); err != nil {
+			t.Fatal(err)
+		}
+		_, token, err := authSvc.Login(ctx, auth.Credentials{TenantID: "acme", Email: email, Password: "correct horse battery"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sessions[r] = token
+	}
+	for _, dev := range []bool{false, true} {
+		srv, err := New(config.Config{}, Deps{Tenants: tenants, Audit: al, Auth: authSvc, Waves: fakeWaves{dev: dev}}, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		get := func(path string, role tenant.Role) (int, string) {
+			req := httptest.NewRequest(http.MethodGet, path, nil)
+			if role != "" {
+				if strings.HasPrefix(path, "/api/") {
+					req.Header.Set("Authorization", "Bearer "+keys[role])
+				} else {
+					req.AddCookie(&http.Cookie{Name: "ap_session", Value: sessions[role]})
+				}
+			}
+			rec := httptest.NewRecorder()
+			srv.Handler().ServeHTTP(rec, req)
+			b, _ := io.ReadAll(rec.Body)
+			return rec.Code, string(b)
+		}
+		for _, path := range []string{"/hr/waves", "/hr/waves/outbox", "/api/v1/waves/summary"} {
+			want := http.StatusSeeOther // a page sends the browser to sign in
+			if strings.HasPrefix(path, "/api/") {
+				want = http.StatusUnauthorized
+			}
+			if code, _ := get(path, ""); code != want {
+				t.Errorf("%s without credentials: %d, want %d", path, code, want)
+			}
+			if code, _ := get(path, tenant.RoleLeadership); code != http.StatusForbidden {
+				t.Errorf("%s as leadership: %d", path, code)
+			}
+		}
+		code, body := get("/hr/waves", tenant.RoleHRViewer)
+		if code != http.StatusOK || !strings.Contains(body, "Survey waves — acme") || !strings.Contains(body, "<td>7</td>") {
+			t.Errorf("waves page %d:\n%s", code, body)
+		}
+		if strings.Contains(body, "@") {
+			t.Errorf("waves page shows an address:\n%s", body)
+		}
+		if strings.Contains(body, "/hr/waves/outbox") != dev {
+			t.Errorf("dev=%v: outbox link shown = %v", dev, !dev)
+		}
+		code, body = get("/hr/waves/outbox", tenant.RoleHRAdmin)
+		switch {
+		case dev && (code != http.StatusOK || !strings.Contains(body, "taro@example.jp") || !strings.Contains(body, "アンケートのお願い")):
+			t.Errorf("outbox page %d:\n%s", code, body)
+		case !dev && code != http.StatusNotFound:
+			t.Errorf("outbox page with SMTP: %d, want 404", code)
+		}
+		code, body = get("/api/v1/waves/summary", tenant.RoleHRAdmin)
+		var ov wave.Overview
+		if code != http.StatusOK || json.Unmarshal([]byte(body), &ov) != nil || ov.Tenant != "acme" || ov.Plan.Waves[0].Send != 2 {
+			t.Errorf("summary %d: %s", code, body)
+		}
+	}
+}
