@@ -32,26 +32,6 @@ show the plan (dry run), run one pass by hand, and read or change a tenant's wav
 	return cmd
 }
 
-// startWaves runs the wave scheduler in the background of serve (when ALUMNIPULSE_SCHEDULER is on)
-// and returns a function that stops it and waits: sends in flight finish, queued ones are recorded as
-// not sent and go out on the next pass.
-func startWaves(ctx context.Context, a *app.App) (stop func()) {
-	if !a.Cfg.Scheduler {
-		return func() {}
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		a.Waves.Serve(ctx, time.Minute)
-	}()
-	return func() {
-		cancel()
-		<-done
-		_ = a.Waves.Close()
-	}
-}
-
 // nowFlag is the hidden --now: plan and run as if it were that moment (rehearsals and tests).
 type nowFlag struct{ t time.Time }
 

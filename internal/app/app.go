@@ -112,18 +112,22 @@ func (a *App) Ready(ctx context.Context) error {
 	return nil
 }
 
-// StartBackground starts the background work of serve (text analysis of new answers, and the wave
-// scheduler where it is wired) and returns a function that waits for it to stop after ctx ends.
+// StartBackground starts the background work of serve, the wave scheduler (one leader among the serve
+// processes of a database) and the analysis of new text answers, and returns a function that waits for
+// both to stop once ctx ends. ALUMNIPULSE_SCHEDULER=false leaves them off.
 func (a *App) StartBackground(ctx context.Context) (wait func()) {
-	var wg sync.WaitGroup
-	if a.Cfg.Scheduler {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			a.Comments.Run(ctx, 10*time.Second)
-		}()
+	if !a.Cfg.Scheduler {
+		return func() {}
 	}
-	return wg.Wait
+	var wg sync.WaitGroup
+	wg.Go(func() { a.Waves.Serve(ctx, time.Minute) })
+	wg.Go(func() { a.Comments.Run(ctx, 10*time.Second) })
+	return func() {
+		wg.Wait()
+		if err := a.Waves.Close(); err != nil {
+			a.Log.Warn("close mailer", "err", err)
+		}
+	}
 }
 
 // WebDeps returns what the HTTP layer needs.
