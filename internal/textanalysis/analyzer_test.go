@@ -104,7 +104,8 @@ func TestSentiment(t *testing.T) {
 		// negation: ない, なかった, ません, ず, なく
 		{"給料は良くなかった。", Negative},
 		{"職場の雰囲気は悪くない。", Positive},
-		{"リモートが認められず、不便だった。", Negative},
+		{"リモートが認められず、辞めた。", Negative},
+		{"やりがいがなく、辞めた。", Negative},
 		{"成長できる環境ではありませんでした。", Negative},
 		{"問題なく引き継げた。", Neutral}, // shadowed: 問題なく is not praise
 		{"会社に不満があったわけではありません。", Neutral},
