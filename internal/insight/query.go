@@ -49,7 +49,7 @@ func countsFor(f Filter, periodCol string) counting {
 	return c
 }
 
-// byExpr is the SQL of a breakdown dimension as a string ('' when there is none).
+// byExpr is the SQL of a breakdown dimension as a string (” when there is none).
 func byExpr(d Dim) string {
 	switch d {
 	case "":
