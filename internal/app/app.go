@@ -12,11 +12,14 @@ import (
 	"github.com/alumnipulse/alumnipulse/internal/audit"
 	"github.com/alumnipulse/alumnipulse/internal/config"
 	"github.com/alumnipulse/alumnipulse/internal/db"
+	"github.com/alumnipulse/alumnipulse/internal/insight"
 	"github.com/alumnipulse/alumnipulse/internal/invite"
 	"github.com/alumnipulse/alumnipulse/internal/migrate"
+	"github.com/alumnipulse/alumnipulse/internal/survey"
 	"github.com/alumnipulse/alumnipulse/internal/tenant"
 	"github.com/alumnipulse/alumnipulse/internal/web"
 	"github.com/alumnipulse/alumnipulse/migrations"
+	"github.com/alumnipulse/alumnipulse/surveys"
 )
 
 // App holds the long-lived parts of a running alumnipulse.
@@ -28,6 +31,7 @@ type App struct {
 	Audit   *audit.Log
 	Alumni  *alumni.Store
 	Invites *invite.Store
+	Insight *insight.Service
 
 	migrations *migrate.Runner
 }
@@ -56,6 +60,12 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	}
 	a.Alumni = alumni.NewStore(conn, []byte(cfg.Secret), a.Audit)
 	a.Invites = invite.NewStore(conn, a.Tenants, a.Alumni, []byte(cfg.Secret))
+	catalog, err := survey.Load(surveys.FS)
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	a.Insight = insight.New(conn, catalog, a.Tenants, a.Audit, insight.Options{Log: log})
 	return a, nil
 }
 
@@ -81,11 +91,12 @@ func (a *App) Ready(ctx context.Context) error {
 
 // WebDeps returns what the HTTP layer needs.
 func (a *App) WebDeps() web.Deps {
-	return web.Deps{Tenants: a.Tenants, Audit: a.Audit, Alumni: a.Alumni, Ready: a.Ready}
+	return web.Deps{Tenants: a.Tenants, Audit: a.Audit, Alumni: a.Alumni, Insight: a.Insight, Ready: a.Ready}
 }
 
 // Close releases the database connection.
 func (a *App) Close() error {
+	a.Insight.Close()
 	return a.Conn.Close()
 }
 

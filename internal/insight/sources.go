@@ -52,7 +52,8 @@ var pivotColumns = []string{"tenant_id", "gen", "row_key", "alumnus_id", "respon
 
 // pivotSelect computes response_pivot rows from response_facts: for every alumnus with a response
 // matching restrict, each of their responses at its latest version (among the rows restrict admits),
-// with the answers in fixed columns and the alumnus's previous response (by first submission) beside it.
+// with the answers in fixed columns and the alumnus's previous response (the one first submitted before
+// it: versions are the writer's clock) beside it.
 // restrict must admit all versions of those responses up to a bound, never a subset of an alumnus's
 // responses, or "previous" would be wrong.
 func (s *Service) pivotSelect(gen uint64, restrict string, rargs ...any) (string, []any) {
@@ -91,7 +92,7 @@ FROM (
 	e, a = choiceExpr(sl.retainable)
 	q.add(e+", version), argMax(", a...)
 	e, a = choiceExpr(sl.viewChange)
-	q.add(e+`, version), min(submitted_at)) AS r
+	q.add(e+`, version), min(version)) AS r
 		FROM response_facts
 		WHERE `, a...)
 	q.add(restrict, rargs...)

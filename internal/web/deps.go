@@ -12,6 +12,7 @@ type Deps struct {
 	Tenants *tenant.Store
 	Audit   *audit.Log
 	Alumni  AlumniService
+	Insight InsightService
 	// Ready reports whether the service can do its work (database reachable, migrations applied).
 	Ready func(ctx context.Context) error
 }

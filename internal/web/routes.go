@@ -16,6 +16,7 @@ func (s *Server) routes() {
 		api.GET("/alumni/:code", s.requireRole(hrRoles...), s.alumniGet)
 		api.POST("/alumni/import", s.requireRole(roleAdmin), s.alumniImport)
 		api.POST("/alumni/:code/erase", s.requireRole(roleAdmin), s.alumniErase)
+		s.insightRoutes(api)
 	}
 	e.NoRoute(func(c *gin.Context) {
 		c.String(http.StatusNotFound, "404 page not found")
