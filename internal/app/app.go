@@ -20,6 +20,7 @@ import (
 	"github.com/alumnipulse/alumnipulse/internal/config"
 	"github.com/alumnipulse/alumnipulse/internal/db"
 	"github.com/alumnipulse/alumnipulse/internal/demo"
+	"github.com/alumnipulse/alumnipulse/internal/insight"
 	"github.com/alumnipulse/alumnipulse/internal/invite"
 	"github.com/alumnipulse/alumnipulse/internal/migrate"
 	"github.com/alumnipulse/alumnipulse/internal/survey"
@@ -45,6 +46,7 @@ type App struct {
 	Auth     *auth.Service
 	Events   *invite.Recorder // invitation events recorded on the request path; Close flushes it
 	Waves    *wave.Scheduler
+	Insight  *insight.Service
 
 	migrations *migrate.Runner
 }
@@ -89,6 +91,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		return nil, err
 	}
 	a.Waves = wave.FromConfig(cfg, conn, a.Tenants, a.Invites, a.Alumni, log)
+	a.Insight = insight.New(conn, a.Surveys, a.Tenants, a.Audit, insight.Options{Log: log})
 	return a, nil
 }
 
@@ -134,7 +137,7 @@ func (a *App) StartBackground(ctx context.Context) (wait func()) {
 func (a *App) WebDeps() web.Deps {
 	return web.Deps{Tenants: a.Tenants, Audit: a.Audit, Alumni: a.Alumni, Auth: a.Auth, Ready: a.Ready,
 		Survey: web.SurveyDeps{Catalog: a.Surveys, Invites: a.Invites, Alumni: a.Alumni, Answers: a.Answers, Events: a.Events},
-		Waves:  a.Waves}
+		Waves:  a.Waves, Insight: a.Insight}
 }
 
 // Close flushes the answers and events still queued, then releases the database connection.
@@ -143,6 +146,7 @@ func (a *App) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 35*time.Second)
 	defer cancel()
 	err := errors.Join(a.Answers.Close(ctx), a.Events.Close(ctx))
+	a.Insight.Close()
 	return errors.Join(err, a.Conn.Close())
 }
 

@@ -15,6 +15,7 @@ type Deps struct {
 	Auth    AuthService // sign-in, sessions, invitations, TOTP
 	Survey  SurveyDeps
 	Waves   WaveService
+	Insight InsightService
 	// Ready reports whether the service can do its work (database reachable, migrations applied).
 	Ready func(ctx context.Context) error
 }
