@@ -475,7 +475,7 @@ func heatmapOption(d Data, lang string) (map[string]any, error) {
 				v := round(cell.Value, dec)
 				lo, hi = math.Min(lo, v), math.Max(hi, v)
 				shown = append(shown, item{Value: []any{c, r, v},
-					Label: &opts.Label{Formatter: Num(v, dec) + mx.Unit},
+					Label:   &opts.Label{Formatter: Num(v, dec) + mx.Unit},
 					Tooltip: &itemTooltip{Formatter: Num(v, dec) + mx.Unit + "\nn=" + strconv.Itoa(cell.N)}})
 			}
 		}

@@ -160,7 +160,9 @@ func FiscalYear(t time.Time) int {
 	return t.Year()
 }
 
-func fiscalStart(y int, loc *time.Location) time.Time { return time.Date(y, time.April, 1, 0, 0, 0, 0, loc) }
+func fiscalStart(y int, loc *time.Location) time.Time {
+	return time.Date(y, time.April, 1, 0, 0, 0, 0, loc)
+}
 
 // PeriodChoices returns the period values a form offers at now: everything, the last 12 and 24 months, the
 // current fiscal year and the three before it.
