@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/alumnipulse/alumnipulse/internal/audit"
+	"github.com/alumnipulse/alumnipulse/internal/dashboard"
 	"github.com/alumnipulse/alumnipulse/internal/tenant"
 )
 
@@ -12,6 +13,8 @@ type Deps struct {
 	Tenants *tenant.Store
 	Audit   *audit.Log
 	Alumni  AlumniService
+	// Dashboards renders the HR and leadership dashboard pages (nil: no /dash routes).
+	Dashboards *dashboard.Service
 	// Ready reports whether the service can do its work (database reachable, migrations applied).
 	Ready func(ctx context.Context) error
 }
