@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"time"
@@ -43,7 +44,7 @@ Seeding twice changes nothing; --if-empty does nothing when the tenant already e
 				}
 			}
 			start := time.Now()
-			err = demo.Seed(cmd.Context(), demo.Deps{Tenants: a.Tenants, Alumni: a.Alumni}, demo.Options{
+			err = demo.Seed(cmd.Context(), a.DemoDeps(), demo.Options{
 				Seed: seed, Alumni: n,
 				Verbose: func(format string, args ...any) { fmt.Fprintf(cmd.ErrOrStderr(), format+"\n", args...) },
 			})
@@ -71,12 +72,34 @@ Seeding twice changes nothing; --if-empty does nothing when the tenant already e
 			base := a.Cfg.BaseURL
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "\nalumnipulse is starting on %s\n", base)
+			fmt.Fprintf(out, "  sign in:    %s/login   company id: %s   password: %s\n", base, demo.TenantID, demo.Password)
+			for _, u := range demo.Users {
+				fmt.Fprintf(out, "              %-22s (%s)\n", u.Email, u.Role)
+			}
+			fmt.Fprintf(out, "  dashboards: %s/dash/overview\n", base)
 			fmt.Fprintf(out, "  health:     %s/healthz   readiness: %s/readyz\n", base, base)
 			fmt.Fprintf(out, "  API:        %s/api/v1 (create a key: bin/alumnipulse tenant apikey demo)\n", base)
 			fmt.Fprintf(out, "  mail:       captured in %s (no SMTP configured)\n\n", a.Cfg.OutboxDir)
 			return nil
 		},
 	}
-	cmd.AddCommand(seedCmd, info)
+	var rows int
+	var sjis bool
+	csvCmd := &cobra.Command{
+		Use:   "csv",
+		Short: "Write a generated HR export (Japanese headers) to stdout, to try or benchmark the import",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			w := bufio.NewWriterSize(cmd.OutOrStdout(), 1<<20)
+			if err := demo.WriteCSV(w, seed, rows, time.Now(), sjis); err != nil {
+				return err
+			}
+			return w.Flush()
+		},
+	}
+	csvCmd.Flags().IntVar(&rows, "rows", 1000, "number of rows")
+	csvCmd.Flags().Uint64Var(&seed, "seed", 1, "random seed")
+	csvCmd.Flags().BoolVar(&sjis, "shift-jis", false, "encode in Shift_JIS instead of UTF-8")
+	cmd.AddCommand(seedCmd, info, csvCmd)
 	return cmd
 }

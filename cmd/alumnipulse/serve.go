@@ -43,6 +43,8 @@ lets in-flight requests finish (ALUMNIPULSE_HTTP_SHUTDOWN_TIMEOUT).`,
 			if err != nil {
 				return err
 			}
+			wait := a.StartBackground(cmd.Context())
+			defer wait()
 			return srv.Run(cmd.Context(), func(addr net.Addr) {
 				a.Log.Info("serving", "addr", addr.String(), "base_url", a.Cfg.BaseURL, "startup", time.Since(start).Round(time.Millisecond))
 			})

@@ -4,30 +4,44 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
+	"sync"
+	"time"
 
 	"github.com/alumnipulse/alumnipulse/internal/alumni"
+	"github.com/alumnipulse/alumnipulse/internal/answer"
 	"github.com/alumnipulse/alumnipulse/internal/audit"
+	"github.com/alumnipulse/alumnipulse/internal/auth"
+	"github.com/alumnipulse/alumnipulse/internal/comments"
 	"github.com/alumnipulse/alumnipulse/internal/config"
 	"github.com/alumnipulse/alumnipulse/internal/db"
+	"github.com/alumnipulse/alumnipulse/internal/demo"
 	"github.com/alumnipulse/alumnipulse/internal/invite"
 	"github.com/alumnipulse/alumnipulse/internal/migrate"
+	"github.com/alumnipulse/alumnipulse/internal/survey"
 	"github.com/alumnipulse/alumnipulse/internal/tenant"
 	"github.com/alumnipulse/alumnipulse/internal/web"
 	"github.com/alumnipulse/alumnipulse/migrations"
+	"github.com/alumnipulse/alumnipulse/surveys"
 )
 
 // App holds the long-lived parts of a running alumnipulse.
 type App struct {
-	Cfg     config.Config
-	Log     *slog.Logger
-	Conn    db.Conn
-	Tenants *tenant.Store
-	Audit   *audit.Log
-	Alumni  *alumni.Store
-	Invites *invite.Store
+	Cfg      config.Config
+	Log      *slog.Logger
+	Conn     db.Conn
+	Tenants  *tenant.Store
+	Audit    *audit.Log
+	Alumni   *alumni.Store
+	Invites  *invite.Store
+	Comments *comments.Service
+	Surveys  *survey.Catalog
+	Answers  *answer.Writer
+	Auth     *auth.Service
 
 	migrations *migrate.Runner
 }
@@ -56,6 +70,20 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	}
 	a.Alumni = alumni.NewStore(conn, []byte(cfg.Secret), a.Audit)
 	a.Invites = invite.NewStore(conn, a.Tenants, a.Alumni, []byte(cfg.Secret))
+	a.Comments = comments.New(conn, a.Tenants, a.Audit, log)
+	var fsys fs.FS = surveys.FS
+	if cfg.SurveysDir != "" {
+		fsys = surveys.Open(cfg.SurveysDir)
+	}
+	if a.Surveys, err = survey.Load(fsys); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("surveys: %w", err)
+	}
+	a.Answers = answer.New(conn, answer.Options{}, log)
+	if a.Auth, err = auth.New(conn, a.Tenants, a.Audit, auth.Options{Secret: []byte(cfg.Secret), BaseURL: cfg.BaseURL}); err != nil {
+		conn.Close()
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -79,14 +107,45 @@ func (a *App) Ready(ctx context.Context) error {
 	return nil
 }
 
-// WebDeps returns what the HTTP layer needs.
-func (a *App) WebDeps() web.Deps {
-	return web.Deps{Tenants: a.Tenants, Audit: a.Audit, Alumni: a.Alumni, Ready: a.Ready}
+// StartBackground starts the background work of serve (text analysis of new answers, and the wave
+// scheduler where it is wired) and returns a function that waits for it to stop after ctx ends.
+func (a *App) StartBackground(ctx context.Context) (wait func()) {
+	var wg sync.WaitGroup
+	if a.Cfg.Scheduler {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a.Comments.Run(ctx, 10*time.Second)
+		}()
+	}
+	return wg.Wait
 }
 
-// Close releases the database connection.
+// WebDeps returns what the HTTP layer needs.
+func (a *App) WebDeps() web.Deps {
+	return web.Deps{Tenants: a.Tenants, Audit: a.Audit, Alumni: a.Alumni, Auth: a.Auth, Ready: a.Ready}
+}
+
+// Close flushes pending answers and releases the database connection.
 func (a *App) Close() error {
-	return a.Conn.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	werr := a.Answers.Close(ctx)
+	return errors.Join(werr, a.Conn.Close())
+}
+
+// DemoDeps returns what the demo seed writes through.
+func (a *App) DemoDeps() demo.Deps {
+	return demo.Deps{Tenants: a.Tenants, Alumni: a.Alumni, Invites: a.Invites, Answers: a.Answers, Surveys: a.Surveys,
+		Comments: a.Comments, Users: a.Auth, HasInvitations: a.hasInvitations}
+}
+
+func (a *App) hasInvitations(ctx context.Context, tenantID string) (bool, error) {
+	var n uint64
+	if err := a.Conn.QueryRow(ctx, "SELECT count() FROM invitations WHERE tenant_id = ?", tenantID).Scan(&n); err != nil {
+		return false, fmt.Errorf("count invitations: %w", err)
+	}
+	return n > 0, nil
 }
 
 // NewLogger builds the process logger from the configuration. It writes to stderr.

@@ -13,6 +13,7 @@ type Deps struct {
 	Tenants *tenant.Store
 	Audit   *audit.Log
 	Alumni  AlumniService
+	Auth    AuthService // sign-in, sessions, invitations, TOTP
 	// Dashboards renders the HR and leadership dashboard pages (nil: no /dash routes).
 	Dashboards *dashboard.Service
 	// Ready reports whether the service can do its work (database reachable, migrations applied).

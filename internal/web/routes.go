@@ -11,6 +11,11 @@ func (s *Server) routes() {
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 
+	// Sign-in pages; s.pages carries the session, CSRF and page-role middleware for HR and leadership pages.
+	s.pages = s.authRoutes(s.deps.Auth)
+	s.authStaticRoutes()
+	e.GET("/", s.pages.sessionAuth(), func(c *gin.Context) { c.Redirect(http.StatusSeeOther, "/dash/overview") })
+
 	api := e.Group("/api/v1", s.apiKeyAuth())
 	{
 		api.GET("/alumni/:code", s.requireRole(hrRoles...), s.alumniGet)

@@ -23,6 +23,7 @@ type Server struct {
 	deps   Deps
 	log    *slog.Logger
 	engine *gin.Engine
+	pages  *authPages
 }
 
 // New builds the server and its routes.
