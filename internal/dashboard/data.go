@@ -27,6 +27,10 @@ type Query struct {
 	From, To time.Time
 	Locale   string
 	Role     tenant.Role
+	// Actor is who is looking ("user:<id>"), for sources that audit reads themselves.
+	Actor string
+	// Settings are the tenant's policies (minimum group sizes for suppression).
+	Settings tenant.Settings
 }
 
 // Segments are the filter choices present in a tenant's data.
@@ -210,5 +214,6 @@ type Comment struct {
 	Themes    []string
 	Sentiment string
 	Wave      string
-	Quarter   string
+	// When is the month it was written ("2025-06"): never the exact time.
+	When string
 }

@@ -13,8 +13,9 @@ import (
 
 // Filters narrow every panel of a page. They travel in the URL query, so a filtered view is a shareable link.
 type Filters struct {
-	// Period: "" or "all" (everything), "12m" / "24m" (exits in the last 12 / 24 months), "fy" (the current
-	// fiscal year, April–March) or "fy2025" (the fiscal year starting April 2025).
+	// Period: "" or "all" (everything), "12m" / "24m" (the last 12 / 24 months), "fy" (the current fiscal
+	// year, April–March) or "fy2025" (the fiscal year starting April 2025). Which date the period applies to
+	// (answer submitted, invitation planned, exit) is each insight's definition.
 	Period     string
 	Wave       string // "", "3m", "6m"
 	Department string
@@ -33,7 +34,7 @@ var Waves = []string{"3m", "6m"}
 
 var (
 	periodPattern = regexp.MustCompile(`^(all|12m|24m|fy|fy(19|20)\d\d)$`)
-	bandPattern   = regexp.MustCompile(`^[a-z0-9_+\-.]{1,32}$`)
+	bandPattern   = regexp.MustCompile(`^[a-z0-9_+<>\-.]{1,32}$`)
 )
 
 // maxSegmentLen bounds a department name in a URL.
@@ -133,7 +134,7 @@ func (f Filters) Values() url.Values {
 // Key is a stable text form of f (for cache keys and audit details).
 func (f Filters) Key() string { return f.Values().Encode() }
 
-// Range returns the exit-date range [From, To) the period covers, in loc; zero times mean unbounded.
+// Range returns the date range [From, To) the period covers, in loc; zero times mean unbounded.
 func (f Filters) Range(now time.Time, loc *time.Location) (from, to time.Time) {
 	now = now.In(loc)
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)

@@ -65,6 +65,8 @@ type Request struct {
 	Lang     string
 	Query    url.Values
 	Location *time.Location // the tenant's zone; Asia/Tokyo when nil
+	Actor    string
+	Settings tenant.Settings
 }
 
 // PageView is a page ready for the template.
@@ -177,7 +179,7 @@ func (s *Service) Render(ctx context.Context, r Request) (*PageView, error) {
 			}
 			defer func() { <-sem }()
 			q := Query{TenantID: r.TenantID, Insight: pn.Insight, Options: pn.Options, Filters: f, From: from, To: to,
-				Locale: lang, Role: r.Role}
+				Locale: lang, Role: r.Role, Actor: r.Actor, Settings: r.Settings.WithDefaults()}
 			v.Panels[i] = s.panel(ctx, pn, q)
 		}()
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io/fs"
 	"math"
 	"net/http"
 	"net/url"
@@ -104,6 +105,15 @@ func (d dashData) PageHref(id string) string {
 	return "/dash/" + url.PathEscape(id) + "?" + q
 }
 
+// dashAsset is the URL of a static file.
+func dashAsset(name string) string { return "/static/" + name }
+
+// dashAssetExists reports whether a static file is in this build.
+func dashAssetExists(name string) bool {
+	_, err := fs.Stat(authStaticFS, "static/"+name)
+	return err == nil
+}
+
 // dashRoutes registers the dashboard pages behind mw (session sign-in, then CSRF protection). Leadership
 // may open only the pages whose definition lists it; the comment and sending-operations pages never do.
 func (s *Server) dashRoutes(mw ...gin.HandlerFunc) {
@@ -147,7 +157,7 @@ func (s *Server) dashRequest(c *gin.Context, query url.Values) (dashboard.Reques
 		lang = t.DefaultLocale
 	}
 	return dashboard.Request{TenantID: tenantID, Role: role, Page: c.Param("page"), Lang: dashboard.Lang(lang),
-		Query: query, Location: t.Location()}, t, true
+		Query: query, Location: t.Location(), Actor: actorOf(c), Settings: t.Settings}, t, true
 }
 
 // dashPage renders one dashboard page. A page that lists comments is audited before it is sent; if the
@@ -165,7 +175,7 @@ func (s *Server) dashPage(c *gin.Context) {
 	}
 	if v.ShowsComments {
 		if err := s.deps.Audit.Record(c.Request.Context(), audit.Entry{TenantID: req.TenantID, Actor: actorOf(c),
-			Action: "comments.read", Target: "dash/" + v.Page.ID, Detail: v.Filters.Key()}); err != nil {
+			Action: "comments.view", Target: "dash/" + v.Page.ID, Detail: v.Filters.Key()}); err != nil {
 			_ = c.Error(err)
 			s.dashError(c, http.StatusServiceUnavailable, v.Lang, req.Role, "error_unavailable")
 			return
@@ -177,6 +187,9 @@ func (s *Server) dashPage(c *gin.Context) {
 	d.Formats = dashboard.Formats
 	d.Applied = appliedFilters(v)
 	d.Who = t.Name
+	if p := authPrincipal(c); p.Name != "" {
+		d.Who = p.Name + " · " + t.Name
+	}
 	for _, p := range v.Panels {
 		d.Charts = d.Charts || len(p.Option) > 0
 	}
@@ -252,7 +265,7 @@ func (s *Server) dashBase(c *gin.Context, lang string, role tenant.Role, nav []d
 	altQ := cloneValues(q)
 	altQ.Set("lang", alt)
 	return dashData{Lang: lang, AltLang: alt, AltLangHref: c.Request.URL.Path + "?" + altQ.Encode(),
-		CSRF: dashCSRFToken(c), Nav: nav, query: q, Formats: dashboard.Formats}
+		CSRF: csrfToken(c), Nav: nav, query: q, Formats: dashboard.Formats}
 }
 
 func (s *Server) dashError(c *gin.Context, status int, lang string, role tenant.Role, key string) {

@@ -63,7 +63,7 @@ func newDashFixture(t *testing.T, src *dashboardtest.Source) *dashFixture {
 			c.Set(ctxTenant, id)
 			c.Set(ctxRole, tenant.Role(c.GetHeader(hdrRole)))
 			c.Set(ctxActor, "user:test-"+id)
-			c.Set("csrf", "test-csrf-token")
+			c.Set(ctxCSRF, "test-csrf-token")
 		}
 		c.Next()
 	})
@@ -332,10 +332,10 @@ func TestDashAuditsCommentsAndExports(t *testing.T) {
 		got[e.Action] = e
 	}
 	if len(entries) != 2 {
-		t.Fatalf("audit entries = %+v, want one comments.read and one export.csv", entries)
+		t.Fatalf("audit entries = %+v, want one comments.view and one export.csv", entries)
 	}
-	if e := got["comments.read"]; e.Target != "dash/fix" || e.Detail != "department=t1+Sales" || e.Actor != "user:test-t1" {
-		t.Errorf("comments.read entry = %+v", e)
+	if e := got["comments.view"]; e.Target != "dash/fix" || e.Detail != "department=t1+Sales" || e.Actor != "user:test-t1" {
+		t.Errorf("comments.view entry = %+v", e)
 	}
 	if e := got["export.csv"]; e.Target != "dash/leadership/human_capital" || !strings.HasPrefix(e.Detail, "period=fy2024 rows=") {
 		t.Errorf("export entry = %+v", e)

@@ -16,6 +16,8 @@ func (s *Server) routes() {
 	s.authStaticRoutes()
 	e.GET("/", s.pages.sessionAuth(), func(c *gin.Context) { c.Redirect(http.StatusSeeOther, "/dash/overview") })
 
+	s.dashRoutes(s.pages.sessionAuth(), s.pages.csrf())
+
 	api := e.Group("/api/v1", s.apiKeyAuth())
 	{
 		api.GET("/alumni/:code", s.requireRole(hrRoles...), s.alumniGet)

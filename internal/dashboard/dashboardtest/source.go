@@ -62,7 +62,7 @@ func (s *Source) departments(tenantID string) []string {
 // Segments implements dashboard.Source.
 func (s *Source) Segments(_ context.Context, tenantID string) (dashboard.Segments, error) {
 	return dashboard.Segments{Departments: s.departments(tenantID), TenureBands: []dashboard.Choice{
-		{Value: "lt1y", Label: "< 1y"}, {Value: "1-3y", Label: "1–3y"}, {Value: "3y+", Label: "3y+"}}}, nil
+		{Value: "<1y", Label: "< 1y"}, {Value: "1-3y", Label: "1–3y"}, {Value: "10y+", Label: "10y+"}}}, nil
 }
 
 // Compute implements dashboard.Source.
@@ -258,7 +258,7 @@ func (g gen) data() dashboard.Data {
 			texts = []string{"評価の基準がもう少し明確だと良かったです。", "Great team, but little room to grow."}
 		}
 		for _, t := range texts {
-			c.Items = append(c.Items, dashboard.Comment{Text: t, Themes: []string{"Evaluation and promotion"}, Sentiment: "negative", Wave: "3m", Quarter: "2025Q2"})
+			c.Items = append(c.Items, dashboard.Comment{Text: t, Themes: []string{"Evaluation and promotion"}, Sentiment: "negative", Wave: "3m", When: "2025-06"})
 		}
 		if g.q.Filters.Department != "" {
 			c.Items, c.Withheld = nil, true
