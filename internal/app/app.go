@@ -18,6 +18,8 @@ import (
 	"github.com/alumnipulse/alumnipulse/internal/auth"
 	"github.com/alumnipulse/alumnipulse/internal/comments"
 	"github.com/alumnipulse/alumnipulse/internal/config"
+	"github.com/alumnipulse/alumnipulse/internal/dashboard"
+	"github.com/alumnipulse/alumnipulse/internal/dashboard/live"
 	"github.com/alumnipulse/alumnipulse/internal/db"
 	"github.com/alumnipulse/alumnipulse/internal/demo"
 	"github.com/alumnipulse/alumnipulse/internal/invite"
@@ -42,6 +44,8 @@ type App struct {
 	Surveys  *survey.Catalog
 	Answers  *answer.Writer
 	Auth     *auth.Service
+	// Dashboards renders the HR and leadership dashboard pages.
+	Dashboards *dashboard.Service
 
 	migrations *migrate.Runner
 }
@@ -84,6 +88,10 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		conn.Close()
 		return nil, err
 	}
+	if a.Dashboards, err = live.NewService(cfg, live.Deps{Conn: conn, Comments: a.Comments}, log); err != nil {
+		conn.Close()
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -123,7 +131,7 @@ func (a *App) StartBackground(ctx context.Context) (wait func()) {
 
 // WebDeps returns what the HTTP layer needs.
 func (a *App) WebDeps() web.Deps {
-	return web.Deps{Tenants: a.Tenants, Audit: a.Audit, Alumni: a.Alumni, Auth: a.Auth, Ready: a.Ready}
+	return web.Deps{Tenants: a.Tenants, Audit: a.Audit, Alumni: a.Alumni, Auth: a.Auth, Ready: a.Ready, Dashboards: a.Dashboards}
 }
 
 // Close flushes pending answers and releases the database connection.

@@ -250,9 +250,18 @@ func barOption(d Data, lang string) (map[string]any, error) {
 	mn := minN(d)
 	bar := charts.NewBar()
 	y, x := valueAxis(s)
-	bar.SetGlobalOptions(append(baseOpts(len(s.Lines) > 1),
-		charts.WithXAxisOpts(x), charts.WithYAxisOpts(y))...)
-	bar.SetXAxis(s.Categories)
+	if s.Horizontal {
+		// Categories down the side (long theme names read better there), values along the bottom; the
+		// category axis is inverted so the first category is on top.
+		cat := opts.YAxis{Type: "category", Data: s.Categories, Inverse: opts.Bool(true),
+			AxisLabel: &opts.AxisLabel{Color: textColor, Interval: "0"}}
+		val := opts.XAxis{Type: "value", Name: s.YName, Min: y.Min, Max: y.Max, SplitLine: y.SplitLine,
+			AxisLabel: &opts.AxisLabel{Color: mutedColor}}
+		bar.SetGlobalOptions(append(baseOpts(len(s.Lines) > 1), charts.WithXAxisOpts(val), charts.WithYAxisOpts(cat))...)
+	} else {
+		bar.SetGlobalOptions(append(baseOpts(len(s.Lines) > 1), charts.WithXAxisOpts(x), charts.WithYAxisOpts(y))...)
+		bar.SetXAxis(s.Categories)
+	}
 	dec := decimalsFor(s.Unit)
 	labelPos := "top"
 	if s.Horizontal {
@@ -282,9 +291,6 @@ func barOption(d Data, lang string) (map[string]any, error) {
 		}
 		bar.AddSeries(l.Name, nil, opt...)
 	}
-	if s.Horizontal {
-		bar.XYReversal()
-	}
 	m, err := toMap(bar)
 	if err != nil {
 		return nil, err
@@ -294,10 +300,6 @@ func barOption(d Data, lang string) (map[string]any, error) {
 		if s.Stacked {
 			sm["stackStrategy"] = "all"
 		}
-	}
-	if ya := axisOf(m, "yAxis"); s.Horizontal && ya != nil {
-		// Largest first reads top-down: category axes grow upwards, so invert it.
-		ya["inverse"] = true
 	}
 	return m, nil
 }
@@ -319,7 +321,8 @@ func bandOption(d Data, lang string) (map[string]any, error) {
 	}
 	line.SetGlobalOptions(append(baseOpts(len(s.Lines) > 1),
 		charts.WithXAxisOpts(x), charts.WithYAxisOpts(y),
-		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(len(s.Lines) > 1), Bottom: "0", Data: names}))...)
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(len(s.Lines) > 1), Bottom: "0", Type: "scroll", Data: names,
+			TextStyle: &opts.TextStyle{Color: textColor}}))...)
 	line.SetXAxis(s.Categories)
 	for i, l := range s.Lines {
 		color := Palette[i%len(Palette)]
@@ -391,22 +394,27 @@ func sankeyOption(d Data, lang string) (map[string]any, error) {
 	}
 	var nodes []item
 	seen := map[string]bool{}
-	addNode := func(side, name string, depth int) string {
-		id := side + ":" + name
-		if !seen[id] {
-			seen[id] = true
+	// ECharts keys sankey nodes by name, and a reason can be on both sides; the right-hand copy carries a
+	// zero-width space, which draws as nothing (ECharts would show an id instead of the name).
+	addNode := func(name string, depth int) string {
+		key := name
+		if depth == 1 {
+			key += "\u200b"
+		}
+		if !seen[key] {
+			seen[key] = true
 			dp := depth
-			nodes = append(nodes, item{ID: id, Name: name, Value: nil, Depth: &dp,
+			nodes = append(nodes, item{Name: key, Value: nil, Depth: &dp,
 				ItemStyle: &opts.ItemStyle{Color: colorOf(name)}})
 		}
-		return id
+		return key
 	}
 	links := make([]map[string]any, 0, len(f.Links))
 	for _, l := range f.Links {
 		if l.Value <= 0 {
 			continue
 		}
-		links = append(links, map[string]any{"source": addNode("L", l.From, 0), "target": addNode("R", l.To, 1),
+		links = append(links, map[string]any{"source": addNode(l.From, 0), "target": addNode(l.To, 1),
 			"value": l.Value})
 	}
 	for i := range nodes {
@@ -493,9 +501,9 @@ func heatmapOption(d Data, lang string) (map[string]any, error) {
 			AxisLabel: &opts.AxisLabel{Color: textColor, Interval: "0", Rotate: rotateFor(mx.Cols)}}),
 		charts.WithYAxisOpts(opts.YAxis{Type: "category", Data: mx.Rows, Name: mx.RowName,
 			SplitArea: &opts.SplitArea{Show: opts.Bool(true)}, AxisLabel: &opts.AxisLabel{Color: textColor, Interval: "0"}}),
-		charts.WithGridOpts(opts.Grid{Left: "8", Right: "16", Top: "28", Bottom: "44", ContainLabel: opts.Bool(true)}),
+		charts.WithGridOpts(opts.Grid{Left: "8", Right: "84", Top: "16", Bottom: "8", ContainLabel: opts.Bool(true)}),
 		charts.WithVisualMapOpts(opts.VisualMap{Type: "continuous", Min: float32(lo), Max: float32(hi),
-			Calculable: opts.Bool(false), Orient: "horizontal", Left: "center", Bottom: "0",
+			Calculable: opts.Bool(false), Orient: "vertical", Right: "0", Top: "middle",
 			InRange: &opts.VisualMapInRange{Color: []string{"#eaf1fb", "#9dbde6", "#2f6db5", "#1b3f70"}}}))...)
 	hm.AddSeries("value", nil, charts.WithSeriesOpts(func(ss *charts.SingleSeries) { ss.Data = shown }),
 		charts.WithLabelOpts(opts.Label{Show: opts.Bool(true), FontSize: 11}),
@@ -512,7 +520,7 @@ func heatmapOption(d Data, lang string) (map[string]any, error) {
 		if vm, ok := vms[0].(map[string]any); ok {
 			// Only the shown cells take colour from the scale; the withheld ones stay grey.
 			vm["seriesIndex"] = 0
-			vm["itemHeight"] = 120
+			vm["itemHeight"] = 140
 			vm["itemWidth"] = 10
 			vm["text"] = []any{Num(hi, dec) + mx.Unit, Num(lo, dec) + mx.Unit}
 			vm["textStyle"] = map[string]any{"color": mutedColor}
@@ -563,6 +571,13 @@ func quadrantOption(d Data, lang string) (map[string]any, error) {
 	m, err := toMap(sc)
 	if err != nil {
 		return nil, err
+	}
+	// Room for the point labels, which sit to the right of their points.
+	if xa := axisOf(m, "xAxis"); xa != nil {
+		xa["boundaryGap"] = []any{"4%", "28%"}
+	}
+	if ya := axisOf(m, "yAxis"); ya != nil {
+		ya["boundaryGap"] = []any{"6%", "10%"}
 	}
 	for _, sm := range seriesOf(m) {
 		if ml, ok := sm["markLine"].(map[string]any); ok {
@@ -617,7 +632,7 @@ func graphOption(d Data, lang string) (map[string]any, error) {
 		}
 		size := 12.0
 		if maxW > 0 {
-			size = 12 + 36*math.Sqrt(n.Weight/maxW)
+			size = 10 + 26*math.Sqrt(n.Weight/maxW)
 		}
 		nodes[i] = item{ID: n.ID, Name: n.Label, Value: round(n.Weight, 2), Size: round(size, 1), Category: &g,
 			Tooltip: &itemTooltip{Formatter: "{b}: {c}"}}
@@ -640,7 +655,7 @@ func graphOption(d Data, lang string) (map[string]any, error) {
 	gr.AddSeries("network", nil, nil, charts.WithSeriesOpts(func(ss *charts.SingleSeries) {
 		ss.Data, ss.Links, ss.Categories = nodes, links, cats
 		ss.Layout, ss.Roam = "force", opts.Bool(true)
-		ss.Force = map[string]any{"repulsion": 220, "edgeLength": []int{40, 140}, "gravity": 0.12,
+		ss.Force = map[string]any{"repulsion": 320, "edgeLength": []int{60, 160}, "gravity": 0.1,
 			"layoutAnimation": false}
 	}), charts.WithLabelOpts(opts.Label{Show: opts.Bool(true), Position: "right", Color: textColor}),
 		charts.WithLineStyleOpts(opts.LineStyle{Color: "source", Opacity: opts.Float(0.45), Curveness: 0.1}))

@@ -25,6 +25,8 @@ type Query struct {
 	Filters  Filters
 	// From and To are the exit-date range of Filters.Period in the tenant's zone (zero: unbounded).
 	From, To time.Time
+	// Location is the tenant's time zone (quarters and months are the tenant's).
+	Location *time.Location
 	Locale   string
 	Role     tenant.Role
 	// Actor is who is looking ("user:<id>"), for sources that audit reads themselves.

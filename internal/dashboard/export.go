@@ -83,7 +83,7 @@ func (s *Service) Extract(ctx context.Context, r Request, panelID string) (*Extr
 	cctx, cancel := context.WithTimeout(ctx, s.opts.PanelTimeout)
 	defer cancel()
 	d, err := s.src.Compute(cctx, Query{TenantID: r.TenantID, Insight: pn.Insight, Options: pn.Options, Filters: f,
-		From: from, To: to, Locale: lang, Role: r.Role, Actor: r.Actor, Settings: r.Settings.WithDefaults()})
+		From: from, To: to, Location: loc, Locale: lang, Role: r.Role, Actor: r.Actor, Settings: r.Settings.WithDefaults()})
 	if err != nil {
 		return nil, fmt.Errorf("export %s/%s: %w", page.ID, pn.ID, err)
 	}

@@ -21,7 +21,7 @@ var messages = map[string]L10n{
 	"apply":                   {JA: "適用", EN: "Apply"},
 	"reset":                   {JA: "解除", EN: "Clear"},
 	"any":                     {JA: "すべて", EN: "All"},
-	"f.period":                {JA: "期間（退職日）", EN: "Period (exit date)"},
+	"f.period":                {JA: "期間", EN: "Period"},
 	"f.wave":                  {JA: "ウェーブ", EN: "Wave"},
 	"f.department":            {JA: "部署", EN: "Department"},
 	"f.exit_type":             {JA: "退職区分", EN: "Exit type"},

@@ -178,7 +178,7 @@ func (s *Service) Render(ctx context.Context, r Request) (*PageView, error) {
 				return
 			}
 			defer func() { <-sem }()
-			q := Query{TenantID: r.TenantID, Insight: pn.Insight, Options: pn.Options, Filters: f, From: from, To: to,
+			q := Query{TenantID: r.TenantID, Insight: pn.Insight, Options: pn.Options, Filters: f, From: from, To: to, Location: loc,
 				Locale: lang, Role: r.Role, Actor: r.Actor, Settings: r.Settings.WithDefaults()}
 			v.Panels[i] = s.panel(ctx, pn, q)
 		}()

@@ -59,17 +59,13 @@ func parseDashTemplates() dashTemplates {
 			if f.Suppressed || math.IsNaN(f.Change) || f.Change == 0 {
 				return ""
 			}
+			// Whether up is good depends on the figure (turnover vs. eNPS), so the change is shown without
+			// judgement: an arrow and a signed number.
 			s := dashboard.Num(f.Change, f.Decimals) + f.Unit
 			if f.Change > 0 {
-				s = "+" + s
+				return "▲ +" + s
 			}
-			return s
-		},
-		"changeClass": func(f dashboard.Figure) string {
-			if f.Change > 0 {
-				return "up"
-			}
-			return "down"
+			return "▼ " + s
 		},
 		"upper": strings.ToUpper,
 	}

@@ -1,0 +1,255 @@
+// Package live is the dashboard Source of a running alumnipulse: it asks the insight service, the comment
+// service and the development outbox for each panel's numbers and shapes their answers for the dashboard.
+// Every query it makes or forwards is bound to the tenant of the request.
+package live
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+
+	"github.com/alumnipulse/alumnipulse/dashboards"
+	"github.com/alumnipulse/alumnipulse/internal/comments"
+	"github.com/alumnipulse/alumnipulse/internal/config"
+	"github.com/alumnipulse/alumnipulse/internal/dashboard"
+	"github.com/alumnipulse/alumnipulse/internal/db"
+	"github.com/alumnipulse/alumnipulse/internal/mail"
+	"github.com/alumnipulse/alumnipulse/internal/survey"
+)
+
+// ErrNotWired is returned for an insight whose service this build does not have.
+var ErrNotWired = errors.New("insight not available in this build")
+
+// CommentLister lists masked comments (the comments service); it audits every read itself.
+type CommentLister interface {
+	List(ctx context.Context, tenantID string, f comments.Filter, minGroup int, actor string) ([]comments.Comment, int, error)
+}
+
+// Deps are the services the live Source reads from.
+type Deps struct {
+	Conn     db.Conn
+	Comments CommentLister
+	// OutboxDir is the development outbox; "" when mail goes to an SMTP server.
+	OutboxDir string
+}
+
+// Source is the dashboard.Source of a running alumnipulse.
+type Source struct {
+	d Deps
+}
+
+var _ dashboard.Source = (*Source)(nil)
+
+// New returns the live Source.
+func New(d Deps) *Source { return &Source{d: d} }
+
+// NewService loads the dashboard pages (from ALUMNIPULSE_DASHBOARDS_DIR when set, else the shipped ones)
+// and returns the dashboard service on the live Source. The outbox panel reads cfg.OutboxDir when no SMTP
+// server is configured (mail goes there then).
+func NewService(cfg config.Config, d Deps, log *slog.Logger) (*dashboard.Service, error) {
+	if d.OutboxDir == "" && cfg.SMTP.Host == "" {
+		d.OutboxDir = cfg.OutboxDir
+	}
+	cat, err := dashboard.Load(dashboards.Open(cfg.DashboardsDir))
+	if err != nil {
+		return nil, fmt.Errorf("dashboards: %w", err)
+	}
+	return dashboard.New(cat, New(d), log, dashboard.Options{}), nil
+}
+
+// Compute implements dashboard.Source.
+func (s *Source) Compute(ctx context.Context, q dashboard.Query) (dashboard.Data, error) {
+	switch q.Insight {
+	case "comments":
+		return s.comments(ctx, q)
+	case "outbox":
+		return s.outbox(ctx, q)
+	}
+	return dashboard.Data{}, fmt.Errorf("%s: %w", q.Insight, ErrNotWired)
+}
+
+// Segments lists the departments and tenure bands in the tenant's answers.
+func (s *Source) Segments(ctx context.Context, tenantID string) (dashboard.Segments, error) {
+	var out dashboard.Segments
+	for _, col := range []string{"department", "tenure_band"} {
+		rows, err := s.d.Conn.Query(ctx, "SELECT DISTINCT "+col+" FROM answers WHERE tenant_id = ? AND "+col+" != '' ORDER BY "+col+" LIMIT 500", tenantID)
+		if err != nil {
+			return out, fmt.Errorf("list %s values: %w", col, err)
+		}
+		for rows.Next() {
+			var v string
+			if err := rows.Scan(&v); err != nil {
+				rows.Close()
+				return out, fmt.Errorf("list %s values: %w", col, err)
+			}
+			if col == "department" {
+				out.Departments = append(out.Departments, v)
+			} else {
+				out.TenureBands = append(out.TenureBands, dashboard.Choice{Value: v, Label: tenureLabel(v)})
+			}
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return out, fmt.Errorf("list %s values: %w", col, err)
+		}
+	}
+	sortTenure(out.TenureBands)
+	return out, nil
+}
+
+var tenureOrder = []string{"<1y", "1-3y", "3-5y", "5-10y", "10y+", "unknown"}
+
+func sortTenure(cs []dashboard.Choice) {
+	rank := func(v string) int {
+		for i, t := range tenureOrder {
+			if t == v {
+				return i
+			}
+		}
+		return len(tenureOrder)
+	}
+	for i := 1; i < len(cs); i++ {
+		for j := i; j > 0 && rank(cs[j].Value) < rank(cs[j-1].Value); j-- {
+			cs[j], cs[j-1] = cs[j-1], cs[j]
+		}
+	}
+}
+
+func tenureLabel(v string) string {
+	switch v {
+	case "<1y":
+		return "< 1y"
+	case "1-3y":
+		return "1–3y"
+	case "3-5y":
+		return "3–5y"
+	case "5-10y":
+		return "5–10y"
+	}
+	return v
+}
+
+// themeLabel names a theme or reason code in lang (the code itself when it is not in the taxonomy).
+func themeLabel(code, lang string) string {
+	if r, ok := survey.ReasonByCode(code); ok {
+		return r.Label.In(lang)
+	}
+	return code
+}
+
+// comments lists masked comments for the page's filters, only for groups at or above the tenant's comment
+// minimum; the comments service audits the read.
+func (s *Source) comments(ctx context.Context, q dashboard.Query) (dashboard.Data, error) {
+	minN := q.Settings.WithDefaults().MinCommentGroupSize
+	f := comments.Filter{QuestionID: q.Options["question"], Wave: q.Filters.Wave, Department: q.Filters.Department,
+		ExitType: q.Filters.ExitType, TenureBand: q.Filters.TenureBand, From: q.From, To: q.To, Limit: 10}
+	if n := q.Options["limit"]; n != "" {
+		fmt.Sscan(n, &f.Limit)
+	}
+	list, n, err := s.d.Comments.List(ctx, q.TenantID, f, minN, q.Actor)
+	c := &dashboard.Comments{MinN: minN}
+	d := dashboard.Data{N: n, MinN: q.Settings.WithDefaults().MinGroupSize, Comments: c}
+	if errors.Is(err, comments.ErrTooFew) {
+		c.Withheld = true
+		d.N = 0
+		return d, nil
+	}
+	if err != nil {
+		return dashboard.Data{}, err
+	}
+	for _, m := range list {
+		item := dashboard.Comment{Text: m.Masked, Sentiment: m.Sentiment, Wave: m.Wave, When: m.Month}
+		for _, t := range m.Themes {
+			item.Themes = append(item.Themes, themeLabel(t, q.Locale))
+		}
+		c.Items = append(c.Items, item)
+	}
+	return d, nil
+}
+
+// outbox lists the tenant's mail in the development outbox. The folder is shared by every tenant, so an
+// entry is shown only when its invitation belongs to the tenant; addresses are masked.
+func (s *Source) outbox(ctx context.Context, q dashboard.Query) (dashboard.Data, error) {
+	ja := q.Locale != "en"
+	cols := []string{"Time", "Kind", "To", "Subject"}
+	if ja {
+		cols = []string{"日時", "種類", "宛先", "件名"}
+	}
+	t := &dashboard.Table{Columns: cols}
+	d := dashboard.Data{Table: t}
+	if s.d.OutboxDir == "" {
+		return d, nil
+	}
+	entries, err := mail.ListOutbox(s.d.OutboxDir)
+	if err != nil {
+		return dashboard.Data{}, err
+	}
+	ids := make([]any, 0, len(entries))
+	for _, e := range entries {
+		if e.InvitationID != "" {
+			ids = append(ids, e.InvitationID)
+		}
+	}
+	mine, err := s.tenantInvitations(ctx, q.TenantID, ids)
+	if err != nil {
+		return dashboard.Data{}, err
+	}
+	loc := q.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	for _, e := range entries {
+		if !mine[e.InvitationID] {
+			continue
+		}
+		t.Rows = append(t.Rows, []string{e.Time.In(loc).Format("2006-01-02 15:04"), string(e.Kind), maskAddress(e.To), e.Subject})
+		if len(t.Rows) == 50 {
+			break
+		}
+	}
+	d.N = len(t.Rows)
+	return d, nil
+}
+
+// tenantInvitations returns which of ids are the tenant's invitations.
+func (s *Source) tenantInvitations(ctx context.Context, tenantID string, ids []any) (map[string]bool, error) {
+	out := map[string]bool{}
+	for len(ids) > 0 {
+		batch := ids[:min(len(ids), 1000)]
+		ids = ids[len(batch):]
+		rows, err := s.d.Conn.Query(ctx, "SELECT DISTINCT toString(invitation_id) FROM invitations WHERE tenant_id = ? AND toString(invitation_id) IN ?",
+			tenantID, clickhouse.GroupSet{Value: batch})
+		if err != nil {
+			return nil, fmt.Errorf("match outbox invitations: %w", err)
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[id] = true
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// maskAddress keeps the first letter and the domain of an address: enough to check a send, not to harvest.
+func maskAddress(a string) string {
+	local, domain, ok := strings.Cut(a, "@")
+	if !ok || local == "" {
+		return "…"
+	}
+	return local[:1] + "…@" + domain
+}
