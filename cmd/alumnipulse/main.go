@@ -48,7 +48,7 @@ Configuration comes from ALUMNIPULSE_* environment variables; see README.md.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(serveCmd(), migrateCmd(), versionCmd(), tenantCmd(), alumniCmd(), demoCmd(), textCmd(), userCmd())
+	root.AddCommand(serveCmd(), migrateCmd(), versionCmd(), tenantCmd(), alumniCmd(), demoCmd(), textCmd(), userCmd(), wavesCmd())
 	return root
 }
 

@@ -39,6 +39,7 @@ lets in-flight requests finish (ALUMNIPULSE_HTTP_SHUTDOWN_TIMEOUT).`,
 			if _, err := a.Migrate(cmd.Context()); err != nil {
 				return err
 			}
+			defer startWaves(cmd.Context(), a)()
 			srv, err := web.New(a.Cfg, a.WebDeps(), a.Log)
 			if err != nil {
 				return err

@@ -26,6 +26,7 @@ import (
 	"github.com/alumnipulse/alumnipulse/internal/migrate"
 	"github.com/alumnipulse/alumnipulse/internal/survey"
 	"github.com/alumnipulse/alumnipulse/internal/tenant"
+	"github.com/alumnipulse/alumnipulse/internal/wave"
 	"github.com/alumnipulse/alumnipulse/internal/web"
 	"github.com/alumnipulse/alumnipulse/migrations"
 	"github.com/alumnipulse/alumnipulse/surveys"
@@ -44,6 +45,7 @@ type App struct {
 	Surveys  *survey.Catalog
 	Answers  *answer.Writer
 	Auth     *auth.Service
+	Waves    *wave.Scheduler
 	// Dashboards renders the HR and leadership dashboard pages.
 	Dashboards *dashboard.Service
 
@@ -88,7 +90,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		conn.Close()
 		return nil, err
 	}
-	if a.Dashboards, err = live.NewService(cfg, live.Deps{Conn: conn, Comments: a.Comments}, log); err != nil {
+	a.Waves = wave.FromConfig(cfg, conn, a.Tenants, a.Invites, a.Alumni, log)
+	if a.Dashboards, err = live.NewService(cfg, live.Deps{Conn: conn, Comments: a.Comments, Waves: a.Waves}, log); err != nil {
 		conn.Close()
 		return nil, err
 	}
@@ -131,7 +134,8 @@ func (a *App) StartBackground(ctx context.Context) (wait func()) {
 
 // WebDeps returns what the HTTP layer needs.
 func (a *App) WebDeps() web.Deps {
-	return web.Deps{Tenants: a.Tenants, Audit: a.Audit, Alumni: a.Alumni, Auth: a.Auth, Ready: a.Ready, Dashboards: a.Dashboards}
+	return web.Deps{Tenants: a.Tenants, Audit: a.Audit, Alumni: a.Alumni, Auth: a.Auth, Ready: a.Ready, Waves: a.Waves,
+		Dashboards: a.Dashboards}
 }
 
 // Close flushes pending answers and releases the database connection.

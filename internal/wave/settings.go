@@ -27,10 +27,14 @@ type Settings struct {
 	CloseAfterDays    int          // days after sending that the wave closes for the alumnus
 	WindowDays        int          // how many days after its due date a missed wave may still be sent
 	Blackout          []jpcal.Date // tenant-specific non-business days
+	// MaxPerHour caps the invitations and reminders one tenant is sent in any hour (counted in the
+	// database, so it holds across passes, restarts and processes); 0 means no cap.
+	MaxPerHour int
 }
 
 // DefaultSettings returns the product defaults: 3- and 6-month waves at 10:00 Tokyo time,
-// two weekly reminders, closing after four weeks, sendable up to 30 days late.
+// two weekly reminders, closing after four weeks, sendable up to 30 days late, at most 1000
+// mails an hour.
 func DefaultSettings() Settings {
 	return Settings{
 		Waves: []WaveSpec{
@@ -43,6 +47,7 @@ func DefaultSettings() Settings {
 		MaxReminders:      2,
 		CloseAfterDays:    28,
 		WindowDays:        30,
+		MaxPerHour:        1000,
 	}
 }
 
@@ -66,6 +71,7 @@ const (
 	maxOffsetMonths = 120
 	maxReminders    = 10
 	maxDays         = 366
+	maxPerHour      = 1_000_000
 )
 
 // Validate reports every invalid field at once, joined with errors.Join; each is a *FieldError.
@@ -114,6 +120,9 @@ func (s Settings) Validate() error {
 	}
 	if s.WindowDays < 0 || s.WindowDays > maxDays {
 		bad("WindowDays", "must be between 0 and %d, got %d", maxDays, s.WindowDays)
+	}
+	if s.MaxPerHour < 0 || s.MaxPerHour > maxPerHour {
+		bad("MaxPerHour", "must be between 0 (no cap) and %d, got %d", maxPerHour, s.MaxPerHour)
 	}
 	for i, d := range s.Blackout {
 		if !d.IsValid() {

@@ -24,6 +24,7 @@ func (s *Server) routes() {
 		api.POST("/alumni/import", s.requireRole(roleAdmin), s.alumniImport)
 		api.POST("/alumni/:code/erase", s.requireRole(roleAdmin), s.alumniErase)
 	}
+	s.waveRoutes(e.Group("", s.apiKeyAuth(), s.requireRole(hrRoles...)))
 	e.NoRoute(func(c *gin.Context) {
 		c.String(http.StatusNotFound, "404 page not found")
 	})

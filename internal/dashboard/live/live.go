@@ -20,6 +20,7 @@ import (
 	"github.com/alumnipulse/alumnipulse/internal/db"
 	"github.com/alumnipulse/alumnipulse/internal/mail"
 	"github.com/alumnipulse/alumnipulse/internal/survey"
+	"github.com/alumnipulse/alumnipulse/internal/wave"
 )
 
 // ErrNotWired is returned for an insight whose service this build does not have.
@@ -30,10 +31,18 @@ type CommentLister interface {
 	List(ctx context.Context, tenantID string, f comments.Filter, minGroup int, actor string) ([]comments.Comment, int, error)
 }
 
+// Waves is what the waves panels need of the wave scheduler.
+type Waves interface {
+	Overview(ctx context.Context, tenantID string) (wave.Overview, error)
+	// Outbox returns the tenant's messages in the development outbox and whether it is in use.
+	Outbox(ctx context.Context, tenantID string, limit int) ([]mail.OutboxEntry, bool, error)
+}
+
 // Deps are the services the live Source reads from.
 type Deps struct {
 	Conn     db.Conn
 	Comments CommentLister
+	Waves    Waves
 	// OutboxDir is the development outbox; "" when mail goes to an SMTP server.
 	OutboxDir string
 }
