@@ -122,6 +122,10 @@ var Insights = map[string]Spec{
 	"disclosure": {Shape: ShapeTable, Exportable: true},
 	// Waves: what was sent, when it is due, bounces and responses.
 	"waves": {Shape: ShapeTable, HROnly: true},
+	// Sends due in the next two weeks, per day.
+	"wave_upcoming": {Shape: ShapeSeries, HROnly: true},
+	// Latest bounces and failed sends.
+	"wave_problems": {Shape: ShapeTable, HROnly: true},
 	// Mail written to the development outbox (no SMTP server configured).
 	"outbox": {Shape: ShapeTable, HROnly: true},
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -44,10 +43,15 @@ type dashEnv struct {
 func newDashEnv(t testing.TB, alumni int) *dashEnv {
 	t.Helper()
 	_, chcfg := dbtest.New(t)
-	cfg := config.Config{ClickHouse: chcfg, Secret: "browser-test-secret-0123456789abcdef0123456789",
-		OutboxDir: t.TempDir(), BaseURL: "http://127.0.0.1"}
-	cfg.HTTP.ShutdownTimeout = time.Second
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	// The configuration a deployment gets from its environment (defaults included), on the test database.
+	cfg, err := config.LoadFrom(map[string]string{"ALUMNIPULSE_SECRET": "browser-test-secret-0123456789abcdef0123456789",
+		"ALUMNIPULSE_OUTBOX_DIR": t.TempDir(), "ALUMNIPULSE_SCHEDULER": "false"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.ClickHouse = chcfg
+	// Warnings and errors (a panel that failed, with its cause) go to the test's output.
+	logger := slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	ctx := context.Background()
 	a, err := app.Open(ctx, cfg, logger)
 	if err != nil {
@@ -66,7 +70,7 @@ func newDashEnv(t testing.TB, alumni int) *dashEnv {
 	// TEMPORARY until the insight service is merged: insights the live source does not have yet come from
 	// the fake, so the pages can be looked at. Remove with the insight adapter.
 	a.Dashboards = dashboard.New(a.Dashboards.Catalog(), fallback{live.New(live.Deps{Conn: a.Conn, Comments: a.Comments,
-		OutboxDir: cfg.OutboxDir}), &dashboardtest.Source{}}, logger, dashboard.Options{})
+		Waves: a.Waves}), &dashboardtest.Source{}}, logger, dashboard.Options{})
 	srv, err := web.New(cfg, a.WebDeps(), logger)
 	if err != nil {
 		t.Fatal(err)
@@ -74,6 +78,14 @@ func newDashEnv(t testing.TB, alumni int) *dashEnv {
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	return &dashEnv{url: ts.URL, app: a}
+}
+
+// testLog writes log lines to the test's output.
+type testLog struct{ t testing.TB }
+
+func (w testLog) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
 }
 
 // dashConsole collects what the page reports as errors: uncaught exceptions, console.error and the
@@ -164,6 +176,12 @@ func dashRun[T any](t *testing.T, ctx context.Context, what string, a chromedp.A
 	tctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
 	v, err := chromedp.Run(tctx, a)
+	// A navigation that is still settling can take the page's script context away under an evaluation;
+	// the page is fine, so ask again.
+	for try := 0; err != nil && strings.Contains(err.Error(), "Cannot find context") && try < 3; try++ {
+		time.Sleep(200 * time.Millisecond)
+		v, err = chromedp.Run(tctx, a)
+	}
 	if err != nil {
 		t.Fatalf("%s: %v", what, err)
 	}

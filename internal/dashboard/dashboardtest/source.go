@@ -202,7 +202,18 @@ func (g gen) data() dashboard.Data {
 			m.Cells = append(m.Cells, row)
 		}
 		d.Matrix = m
-	case "changes", "change_tests", "disclosure", "waves", "outbox":
+	case "wave_upcoming":
+		s := &dashboard.Series{Categories: []string{"2026-05-01", "2026-05-02", "2026-05-07"}, Stacked: true}
+		for _, name := range []string{"invitations", "reminders"} {
+			l := dashboard.Line{Name: name}
+			for range s.Categories {
+				v := float64(r.IntN(40))
+				l.Points = append(l.Points, dashboard.Point{Value: v, Lo: math.NaN(), Hi: math.NaN(), N: int(v)})
+			}
+			s.Lines = append(s.Lines, l)
+		}
+		d.Series = s
+	case "changes", "change_tests", "disclosure", "waves", "outbox", "wave_problems":
 		t := &dashboard.Table{Columns: []string{"item", "value", "n"}, Numeric: []bool{false, true, true}}
 		for i, dep := range g.depts {
 			t.Rows = append(t.Rows, []string{dep, fmt.Sprintf("%.1f", r.Float64()*100), fmt.Sprint(10 + i)})

@@ -9,9 +9,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"time"
-
-	"github.com/ClickHouse/clickhouse-go/v2"
 
 	"github.com/alumnipulse/alumnipulse/dashboards"
 	"github.com/alumnipulse/alumnipulse/internal/comments"
@@ -43,8 +40,6 @@ type Deps struct {
 	Conn     db.Conn
 	Comments CommentLister
 	Waves    Waves
-	// OutboxDir is the development outbox; "" when mail goes to an SMTP server.
-	OutboxDir string
 }
 
 // Source is the dashboard.Source of a running alumnipulse.
@@ -58,12 +53,8 @@ var _ dashboard.Source = (*Source)(nil)
 func New(d Deps) *Source { return &Source{d: d} }
 
 // NewService loads the dashboard pages (from ALUMNIPULSE_DASHBOARDS_DIR when set, else the shipped ones)
-// and returns the dashboard service on the live Source. The outbox panel reads cfg.OutboxDir when no SMTP
-// server is configured (mail goes there then).
+// and returns the dashboard service on the live Source.
 func NewService(cfg config.Config, d Deps, log *slog.Logger) (*dashboard.Service, error) {
-	if d.OutboxDir == "" && cfg.SMTP.Host == "" {
-		d.OutboxDir = cfg.OutboxDir
-	}
 	cat, err := dashboard.Load(dashboards.Open(cfg.DashboardsDir))
 	if err != nil {
 		return nil, fmt.Errorf("dashboards: %w", err)
@@ -78,6 +69,12 @@ func (s *Source) Compute(ctx context.Context, q dashboard.Query) (dashboard.Data
 		return s.comments(ctx, q)
 	case "outbox":
 		return s.outbox(ctx, q)
+	case "waves":
+		return s.waves(ctx, q)
+	case "wave_upcoming":
+		return s.waveUpcoming(ctx, q)
+	case "wave_problems":
+		return s.waveProblems(ctx, q)
 	}
 	return dashboard.Data{}, fmt.Errorf("%s: %w", q.Insight, ErrNotWired)
 }
@@ -180,78 +177,6 @@ func (s *Source) comments(ctx context.Context, q dashboard.Query) (dashboard.Dat
 		c.Items = append(c.Items, item)
 	}
 	return d, nil
-}
-
-// outbox lists the tenant's mail in the development outbox. The folder is shared by every tenant, so an
-// entry is shown only when its invitation belongs to the tenant; addresses are masked.
-func (s *Source) outbox(ctx context.Context, q dashboard.Query) (dashboard.Data, error) {
-	ja := q.Locale != "en"
-	cols := []string{"Time", "Kind", "To", "Subject"}
-	if ja {
-		cols = []string{"日時", "種類", "宛先", "件名"}
-	}
-	t := &dashboard.Table{Columns: cols}
-	d := dashboard.Data{Table: t}
-	if s.d.OutboxDir == "" {
-		return d, nil
-	}
-	entries, err := mail.ListOutbox(s.d.OutboxDir)
-	if err != nil {
-		return dashboard.Data{}, err
-	}
-	ids := make([]any, 0, len(entries))
-	for _, e := range entries {
-		if e.InvitationID != "" {
-			ids = append(ids, e.InvitationID)
-		}
-	}
-	mine, err := s.tenantInvitations(ctx, q.TenantID, ids)
-	if err != nil {
-		return dashboard.Data{}, err
-	}
-	loc := q.Location
-	if loc == nil {
-		loc = time.UTC
-	}
-	for _, e := range entries {
-		if !mine[e.InvitationID] {
-			continue
-		}
-		t.Rows = append(t.Rows, []string{e.Time.In(loc).Format("2006-01-02 15:04"), string(e.Kind), maskAddress(e.To), e.Subject})
-		if len(t.Rows) == 50 {
-			break
-		}
-	}
-	d.N = len(t.Rows)
-	return d, nil
-}
-
-// tenantInvitations returns which of ids are the tenant's invitations.
-func (s *Source) tenantInvitations(ctx context.Context, tenantID string, ids []any) (map[string]bool, error) {
-	out := map[string]bool{}
-	for len(ids) > 0 {
-		batch := ids[:min(len(ids), 1000)]
-		ids = ids[len(batch):]
-		rows, err := s.d.Conn.Query(ctx, "SELECT DISTINCT toString(invitation_id) FROM invitations WHERE tenant_id = ? AND toString(invitation_id) IN ?",
-			tenantID, clickhouse.GroupSet{Value: batch})
-		if err != nil {
-			return nil, fmt.Errorf("match outbox invitations: %w", err)
-		}
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			out[id] = true
-		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
 }
 
 // maskAddress keeps the first letter and the domain of an address: enough to check a send, not to harvest.
