@@ -36,8 +36,9 @@ const dashChromium = "/usr/bin/chromium"
 // dashEnv is the real server (app wiring, sign-in, dashboards on the live source) on a throwaway database
 // holding the seeded demo tenant.
 type dashEnv struct {
-	url string
-	app *app.App
+	url     string
+	app     *app.App
+	handler http.Handler
 }
 
 func newDashEnv(t testing.TB, alumni int) *dashEnv {
@@ -77,7 +78,7 @@ func newDashEnv(t testing.TB, alumni int) *dashEnv {
 	}
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	return &dashEnv{url: ts.URL, app: a}
+	return &dashEnv{url: ts.URL, app: a, handler: srv.Handler()}
 }
 
 // testLog writes log lines to the test's output.

@@ -17,13 +17,13 @@ import (
 
 // session is a signed-in HTTP client of the real server.
 type session struct {
-	t    *testing.T
+	t    testing.TB
 	base string
 	c    *http.Client
 	tok  string
 }
 
-func (e *dashEnv) signIn(t *testing.T, tenantID, email, password string) *session {
+func (e *dashEnv) signIn(t testing.TB, tenantID, email, password string) *session {
 	t.Helper()
 	_, token, err := e.app.Auth.Login(context.Background(), auth.Credentials{TenantID: tenantID, Email: email, Password: password})
 	if err != nil {
