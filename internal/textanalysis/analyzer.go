@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/alumnipulse/alumnipulse/internal/textanalysis/rules"
 	"github.com/ikawaha/kagome-dict/dict"
@@ -36,17 +37,26 @@ type Options struct {
 // use by many goroutines (nothing is written after New).
 type Analyzer struct {
 	tok       *tokenizer.Tokenizer
+	dict      *dict.Dict          // the tokenizer's system dictionary, read for features
+	knownBase int                 // index of the dictionary form among the features of known words
+	unkBase   int                 // … and of unknown words (-1: none)
 	userParts map[string][]string // HR dictionary entry → its parts
 	themes    *themeSet
 	lex       *lexicon
 	stats     *compoundStats
+	keys      *keyTable
 	stop      map[string]bool
 	keep      map[string]bool
 	ignore    map[string]bool
 	version   string
 
 	ruleCompounds [][]string // noun compounds of rule words, collected while New runs
+
+	tokens sync.Pool // of *[]token, reused by Analyze
 }
+
+// maxPooledTokens keeps the buffers of very long answers out of the pool.
+const maxPooledTokens = 4096
 
 // ThemeHit is a theme found in an answer with the sentiment of the clauses that mention it.
 type ThemeHit struct {
@@ -69,6 +79,7 @@ type Result struct {
 // plus opts.ForceKeep, and the rule files. Invalid rule files give a *RuleError.
 func New(opts Options) (*Analyzer, error) {
 	a := &Analyzer{
+		keys:   newKeyTable(),
 		stop:   map[string]bool{},
 		keep:   map[string]bool{},
 		ignore: map[string]bool{},
@@ -106,7 +117,15 @@ func New(opts Options) (*Analyzer, error) {
 		return nil, fmt.Errorf("build user dictionary: %w", err)
 	}
 	// ipa.Dict is a process-wide singleton, so many tenant analyzers share the ~90 MB dictionary.
-	a.tok, err = tokenizer.New(ipa.Dict(), tokenizer.UserDict(ud), tokenizer.OmitBosEos())
+	a.dict = ipa.Dict()
+	a.knownBase, a.unkBase = -1, -1
+	if i, ok := a.dict.ContentsMeta[dict.BaseFormIndex]; ok {
+		a.knownBase = int(i)
+	}
+	if i, ok := a.dict.UnkDict.ContentsMeta[dict.BaseFormIndex]; ok {
+		a.unkBase = int(i)
+	}
+	a.tok, err = tokenizer.New(a.dict, tokenizer.UserDict(ud), tokenizer.OmitBosEos())
 	if err != nil {
 		return nil, fmt.Errorf("build tokenizer: %w", err)
 	}
@@ -181,7 +200,18 @@ func (a *Analyzer) Themes() []Theme {
 func (a *Analyzer) Analyze(text string, known []string) Result {
 	norm := Normalize(text)
 	sents := splitSentences(norm)
-	toks := a.tokenize(norm, sents)
+	// token buffers are pooled: tokens never leave Analyze, and they were most of its allocation
+	buf, _ := a.tokens.Get().(*[]token)
+	if buf == nil {
+		buf = new([]token)
+	}
+	toks := a.appendTokens((*buf)[:0], norm, sents)
+	defer func() {
+		if cap(toks) <= maxPooledTokens {
+			*buf = toks
+			a.tokens.Put(buf)
+		}
+	}()
 
 	spans := findPII(norm, toks, known)
 	if len(spans) > 0 {
@@ -197,6 +227,7 @@ func (a *Analyzer) Analyze(text string, known []string) Result {
 			}
 		}
 	}
+	a.keys.keyTokens(norm, toks)
 	res := Result{Masked: mask(norm, spans), PII: spans}
 	res.Terms = a.terms(norm, toks)
 

@@ -10,11 +10,71 @@ import (
 // differently in isolation than in a sentence, by its exact written form on token boundaries. Matching is
 // leftmost-longest and non-overlapping, so a longer rule phrase (市場価値) hides shorter ones inside it.
 type phraseSet struct {
+	keys     *keyTable
 	phrases  []phrase
-	payloads [][]int          // per phrase: what it means to its owner (a rule or lexicon entry)
-	byFirst  map[string][]int // first element's form or surface → phrase ids
-	byRune   map[rune][]int   // first character of the written form → phrase ids
-	ids      map[string]int   // written form → phrase id
+	payloads [][]int        // per phrase: what it means to its owner (a rule or lexicon entry)
+	byFirst  [][]int        // key of the first element's form or surface → phrase ids
+	byPrefix [][]int        // key of the first two characters of the written form (or one) → phrase ids
+	ids      map[string]int // written form → phrase id
+}
+
+// keyTable interns the strings phrases are looked up by, so that each token is hashed a few times per
+// answer instead of a few times per rule set (lookups were a sixth of the pipeline's time).
+type keyTable struct{ ids map[string]int32 }
+
+func newKeyTable() *keyTable { return &keyTable{ids: map[string]int32{}} }
+
+// add returns the key of s, creating it.
+func (kt *keyTable) add(s string) int32 {
+	k, ok := kt.ids[s]
+	if !ok {
+		k = int32(len(kt.ids))
+		kt.ids[s] = k
+	}
+	return k
+}
+
+// lookup returns the key of s, or -1 when no phrase uses s.
+func (kt *keyTable) lookup(s string) int32 {
+	if k, ok := kt.ids[s]; ok {
+		return k
+	}
+	return -1
+}
+
+// keyTokens sets the lookup keys of tokens (after masking, which changes what a token reads as).
+func (kt *keyTable) keyTokens(text string, toks []token) {
+	for i := range toks {
+		t := &toks[i]
+		t.kBase = kt.lookup(t.base)
+		t.kSurf = t.kBase
+		if t.surface != t.base {
+			t.kSurf = kt.lookup(t.surface)
+		}
+		t.kPre1, t.kPre2 = -1, -1
+		if !t.masked {
+			pre := prefix2(text[t.start:])
+			t.kPre2 = kt.lookup(pre)
+			if _, n := utf8.DecodeRuneInString(pre); n < len(pre) {
+				t.kPre1 = kt.lookup(pre[:n])
+			}
+		}
+	}
+}
+
+func at(index [][]int, k int32) []int {
+	if k < 0 || int(k) >= len(index) {
+		return nil
+	}
+	return index[k]
+}
+
+func put(index [][]int, k int32, id int) [][]int {
+	for int(k) >= len(index) {
+		index = append(index, nil)
+	}
+	index[k] = append(index[k], id)
+	return index
 }
 
 type phrase struct {
@@ -25,8 +85,8 @@ type phrase struct {
 // elem is one token of a phrase as kagome reads it in isolation.
 type elem struct{ base, surface string }
 
-func newPhraseSet() *phraseSet {
-	return &phraseSet{byFirst: map[string][]int{}, byRune: map[rune][]int{}, ids: map[string]int{}}
+func newPhraseSet(keys *keyTable) *phraseSet {
+	return &phraseSet{keys: keys, ids: map[string]int{}}
 }
 
 // add registers phrase p with payload and returns the phrase id.
@@ -38,12 +98,11 @@ func (ps *phraseSet) add(p phrase, payload int) int {
 		ps.phrases = append(ps.phrases, p)
 		ps.payloads = append(ps.payloads, nil)
 		first := p.elems[0]
-		ps.byFirst[first.base] = append(ps.byFirst[first.base], id)
+		ps.byFirst = put(ps.byFirst, ps.keys.add(first.base), id)
 		if first.surface != first.base {
-			ps.byFirst[first.surface] = append(ps.byFirst[first.surface], id)
+			ps.byFirst = put(ps.byFirst, ps.keys.add(first.surface), id)
 		}
-		r, _ := utf8.DecodeRuneInString(p.text)
-		ps.byRune[r] = append(ps.byRune[r], id)
+		ps.byPrefix = put(ps.byPrefix, ps.keys.add(prefix2(p.text)), id)
 	}
 	ps.payloads[id] = append(ps.payloads[id], payload)
 	return id
@@ -57,8 +116,19 @@ func moneySuffix(t *token) bool {
 	return t.isSuffix() && (t.surface == "費" || t.surface == "料" || t.surface == "代" || t.surface == "金")
 }
 
-// find calls fn for each phrase occurrence in toks. userParts gives the parts of HR dictionary entries:
-// a fixed compound with no rule of its own is matched part by part (有給休暇 → 有給, 休暇).
+// prefix2 returns the first two characters of s (or s when it is shorter).
+func prefix2(s string) string {
+	_, n := utf8.DecodeRuneInString(s)
+	if n < len(s) {
+		_, n2 := utf8.DecodeRuneInString(s[n:])
+		n += n2
+	}
+	return s[:n]
+}
+
+// find calls fn for each phrase occurrence in toks (keyed by keyTokens). userParts gives the parts of HR
+// dictionary entries: a fixed compound with no rule of its own is matched part by part (有給休暇 → 有給,
+// 休暇).
 func (ps *phraseSet) find(toks []token, userParts map[string][]string, fn func(phraseMatch)) {
 	for i := 0; i < len(toks); {
 		t := &toks[i]
@@ -75,12 +145,13 @@ func (ps *phraseSet) find(toks []token, userParts map[string][]string, fn func(p
 				}
 			}
 		}
-		try(ps.byFirst[t.base])
-		if t.surface != t.base {
-			try(ps.byFirst[t.surface])
+		try(at(ps.byFirst, t.kBase))
+		if t.kSurf != t.kBase {
+			try(at(ps.byFirst, t.kSurf))
 		}
-		r, _ := utf8.DecodeRuneInString(t.surface)
-		try(ps.byRune[r])
+		// phrases spelled out in the text, by their first two characters or one
+		try(at(ps.byPrefix, t.kPre2))
+		try(at(ps.byPrefix, t.kPre1))
 		if best >= 0 {
 			fn(phraseMatch{i, bestEnd, best})
 			i = bestEnd
@@ -88,7 +159,7 @@ func (ps *phraseSet) find(toks []token, userParts map[string][]string, fn func(p
 		}
 		if t.user {
 			for _, part := range userParts[t.surface] {
-				for _, id := range ps.byFirst[part] {
+				for _, id := range at(ps.byFirst, ps.keys.lookup(part)) {
 					if len(ps.phrases[id].elems) == 1 {
 						fn(phraseMatch{i, i + 1, id})
 					}

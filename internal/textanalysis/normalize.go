@@ -22,13 +22,24 @@ func Normalize(text string) string {
 	if !utf8.ValidString(text) {
 		text = strings.ToValidUTF8(text, "\uFFFD")
 	}
+	if strings.ContainsFunc(text, foldsWidth) { // most answers have no width variants: skip the pass
+		text = width.Fold.String(text)
+	}
 	text = norm.NFKC.String(text)
-	text = width.Fold.String(text)
-	return spelling.Replace(text)
+	if strings.Contains(text, "ずら") {
+		text = spelling.Replace(text)
+	}
+	return text
 }
 
-// maxSentenceBytes bounds the input of one kagome call; a longer run without punctuation is cut at a rune
-// boundary, so a pasted wall of text costs linear time and bounded memory.
+// foldsWidth reports the runes width.Fold changes: the Halfwidth and Fullwidth Forms block, the
+// ideographic space and a few compatibility characters.
+func foldsWidth(r rune) bool {
+	return r >= 0xFF00 && r <= 0xFFEF || r == 0x3000 || r == 0x2985 || r == 0x2986 || r == 0x20A9
+}
+
+// maxSentenceBytes bounds a sentence: a longer run without punctuation is cut at a rune boundary, so the
+// chunks given to kagome stay bounded (see chunkBytes) however the text is written.
 const maxSentenceBytes = 2048
 
 // span is a half-open byte range [start, end) of the normalised text.
@@ -82,7 +93,7 @@ func splitSentences(s string) []span {
 			end := i + n
 			for end < len(s) {
 				r2, n2 := utf8.DecodeRuneInString(s[end:])
-				if r2 != '!' && r2 != '?' && r2 != '。' && r2 != '…' && r2 != '」' && r2 != '』' && r2 != ')' {
+				if !strings.ContainsRune("!?！？。…」』)）", r2) {
 					break
 				}
 				end += n2

@@ -51,9 +51,10 @@ var (
 	emailRE = regexp.MustCompile(`[A-Za-z0-9][A-Za-z0-9._%+\-]*@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}`)
 	// Japanese numbers: 03-1234-5678, 090 1234 5678, 0120-123-456, (03)1234-5678, +81-90-1234-5678,
 	// 09012345678; the digit count is checked after matching.
-	phoneRE = regexp.MustCompile(`(?:\+81[ ` + dashes + `]?\(?0?\)?|\(?0)\d{1,4}\)?[ ` + dashes + `]{0,2}\d{1,4}[ ` + dashes + `]{0,2}\d{3,4}`)
+	phoneRE = regexp.MustCompile(`(?:\+81[ ` + dashes + `]?\(?0?\)?|\(?0)\d{1,4}[ ` + dashes + `()]{0,2}\d{1,4}[ ` + dashes + `()]{0,2}\d{3,4}`)
 	// 社員番号: 12345, 社員ID E-1234, 従業員番号は 0012
 	labelledIDRE = regexp.MustCompile(`(?:社員番号|社員ID|社員id|社員コード|社員No\.?|従業員番号|従業員ID|従業員コード|職員番号|社番)[ :：]*(?:は|が|:)?[ :：]*[A-Za-z]{0,3}-?\d{3,10}`)
+	idLabels     = []string{"社員", "従業員", "職員", "社番"}
 	// E12345, EMP-00123: one to three letters and four to eight digits, standing alone
 	bareIDRE = regexp.MustCompile(`[A-Za-z]{1,3}-?\d{4,8}`)
 )
@@ -92,39 +93,56 @@ func findPII(text string, toks []token, known []string) []Span {
 			add(Email, m[0], m[1])
 		}
 	}
-	if hasDigits(text) {
+	// the regular expressions run only where they can match: they cost more than the rest of masking
+	digits, letterDigit := countDigits(text)
+	if digits >= 9 {
 		for _, m := range phoneRE.FindAllStringIndex(text, -1) {
 			if validPhone(text, m[0], m[1]) {
 				add(Phone, m[0], m[1])
 			}
 		}
+	}
+	if digits >= 3 && containsAny(text, idLabels) {
 		for _, m := range labelledIDRE.FindAllStringIndex(text, -1) {
 			add(EmployeeID, m[0], m[1])
 		}
+	}
+	if letterDigit {
 		for _, m := range bareIDRE.FindAllStringIndex(text, -1) {
 			if validBareID(text, m[0], m[1]) {
 				add(EmployeeID, m[0], m[1])
 			}
 		}
 	}
-	for _, name := range known {
-		for _, n := range nameForms(name) {
-			for off := 0; ; {
-				i := strings.Index(text[off:], n)
-				if i < 0 {
-					break
-				}
-				add(Person, off+i, off+i+len(n))
-				off += i + len(n)
+	addAll := func(name string) {
+		for off := 0; name != ""; {
+			i := strings.Index(text[off:], name)
+			if i < 0 {
+				break
 			}
+			add(Person, off+i, off+i+len(name))
+			off += i + len(name)
 		}
 	}
+	for _, name := range known {
+		for _, n := range nameForms(name) {
+			addAll(n)
+		}
+	}
+	found := map[string]bool{}
 	for i := 0; i < len(toks); i++ {
 		j := nameRun(toks, i)
 		if j > i {
 			add(Person, toks[i].start, toks[j-1].end)
+			if name := text[toks[i].start:toks[j-1].end]; utf8.RuneCountInString(name) >= 2 {
+				found[name] = true
+			}
 			i = j - 1
 		}
+	}
+	// a name recognised once is masked wherever else it occurs in the answer (田中部長…田中が)
+	for name := range found {
+		addAll(name)
 	}
 	return resolve(text, spans)
 }
@@ -208,14 +226,20 @@ func isASCII(s string) bool {
 	return true
 }
 
-func hasDigits(s string) bool {
+// countDigits counts ASCII digits and reports whether a letter is followed by a digit (E12345, E-123).
+func countDigits(s string) (digits int, letterDigit bool) {
 	for i := 0; i < len(s); i++ {
-		if '0' <= s[i] && s[i] <= '9' {
-			return true
+		if c := s[i]; '0' <= c && c <= '9' {
+			digits++
+			if i > 0 && (isLetter(s[i-1]) || s[i-1] == '-' && i > 1 && isLetter(s[i-2])) {
+				letterDigit = true
+			}
 		}
 	}
-	return false
+	return digits, letterDigit
 }
+
+func isLetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
 
 // validPhone checks a phone candidate: 10–11 digits starting with 0 (or +81 and 9–10 more), not glued to
 // other digits or letters.

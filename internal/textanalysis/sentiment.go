@@ -96,13 +96,13 @@ func (a *Analyzer) parseLexicon(src []byte) (*lexicon, error) {
 	}
 	lx := &lexicon{
 		version:   ld.Version,
-		polar:     newPhraseSet(),
+		polar:     newPhraseSet(a.keys),
 		negators:  map[string]bool{},
-		contrast:  newPhraseSet(),
+		contrast:  newPhraseSet(a.keys),
 		intensify: map[string]float64{},
 		more:      map[string]bool{},
 		less:      map[string]bool{},
-		targets:   newPhraseSet(),
+		targets:   newPhraseSet(a.keys),
 	}
 	seen := map[string]int{}
 	for _, side := range []struct {
@@ -265,6 +265,10 @@ func (a *Analyzer) sentimentItems(toks []token) ([]polarItem, []marker) {
 				break
 			}
 			if t.pos == "名詞" && t.pos1 != "非自立" && t.pos1 != "接尾" && t.pos1 != "代名詞" && !bridgeNouns[t.base] {
+				// 成長できる環境ではない: a negated noun predicate negates what describes the noun
+				if copulaNegated(toks, j+1, lx.negators) {
+					neg++
+				}
 				break
 			}
 			if t.pos == "助詞" && t.pos1 == "接続助詞" && t.surface != "て" && t.surface != "で" {
@@ -328,6 +332,20 @@ func (a *Analyzer) sentimentItems(toks []token) ([]polarItem, []marker) {
 		}
 	}
 	return items, marks
+}
+
+// copulaNegated reports whether toks[j:] is a negated copula: ではない, じゃない, でもありません.
+func copulaNegated(toks []token, j int, negators map[string]bool) bool {
+	if j < len(toks) && (toks[j].surface == "で" || toks[j].surface == "じゃ") {
+		j++
+		if j < len(toks) && toks[j].pos == "助詞" && (toks[j].surface == "は" || toks[j].surface == "も") {
+			j++
+		}
+		for ; j < len(toks) && (toks[j].isAuxiliary() || toks[j].base == "ある"); j++ { // ではありません
+		}
+		return j < len(toks) && (toks[j].pos == "助動詞" || toks[j].pos == "形容詞") && negators[toks[j].base]
+	}
+	return false
 }
 
 // isCondition reports a conditional form: 〜ば, 〜たら, 〜なら.

@@ -2,6 +2,7 @@ package textanalysis
 
 import (
 	"math"
+	"slices"
 	"strings"
 )
 
@@ -91,13 +92,12 @@ type unit struct {
 // in order of appearance.
 func (a *Analyzer) terms(text string, toks []token) []string {
 	var out []string
-	seen := map[string]bool{}
 	emit := func(s string) {
 		s = lowerASCII(s)
-		if s == "" || seen[s] || a.ignore[s] || a.stop[s] && !a.keep[s] {
+		// answers have tens of terms: a linear scan beats a map
+		if s == "" || a.ignore[s] || a.stop[s] && !a.keep[s] || slices.Contains(out, s) {
 			return
 		}
-		seen[s] = true
 		out = append(out, s)
 	}
 	emitUnit := func(u unit) {

@@ -143,7 +143,7 @@ func (a *Analyzer) parseThemes(src []byte) (*themeSet, error) {
 	if len(tf.Themes) == 0 {
 		return nil, &RuleError{file, keyLine(doc, "themes"), "themes", "no themes"}
 	}
-	ts := &themeSet{version: tf.Version, phrases: newPhraseSet()}
+	ts := &themeSet{version: tf.Version, phrases: newPhraseSet(a.keys)}
 	seen := map[string]int{}
 	for ti := range tf.Themes {
 		tn := &tf.Themes[ti]
@@ -279,7 +279,7 @@ func (a *Analyzer) matchThemes(text string, sents []span, toks []token) []themeM
 	type nearHit struct{ tok, sent int }
 	score := make([]float64, len(ts.themes))
 	where := make([][]int, len(ts.themes))
-	counted := map[[3]int]bool{} // (theme, rule, phrase) counted once per answer
+	var counted [][3]int // (theme, rule, phrase) counted once per answer; few per answer, so a slice
 	var near map[[3]int][]nearHit
 	sentOK := func(sent int, th *compiledTheme, r *themeRule) bool {
 		s := text[sents[sent].start:sents[sent].end]
@@ -302,9 +302,8 @@ func (a *Analyzer) matchThemes(text string, sents []span, toks []token) []themeM
 				near[k] = append(near[k], nearHit{m.start, sent})
 				continue
 			}
-			k := [3]int{ref.theme, ref.rule, m.phrase}
-			if !counted[k] {
-				counted[k] = true
+			if k := [3]int{ref.theme, ref.rule, m.phrase}; !slices.Contains(counted, k) {
+				counted = append(counted, k)
 				score[ref.theme] += r.weight
 			}
 			where[ref.theme] = append(where[ref.theme], m.start)

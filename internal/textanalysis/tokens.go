@@ -18,11 +18,13 @@ type token struct {
 	start   int    // byte offsets in the normalised text
 	end     int
 	sent    int  // sentence index
-	clause  int  // clause index, counted over the whole answer (see markClauses)
+	clause  int  // clause index, counted over the whole answer (see sentimentItems)
 	user    bool // from the HR user dictionary (a fixed compound)
 	unknown bool // not in the dictionary (kagome guessed the part of speech)
 	masked  bool // overlaps a PII span: never a term, never matched by a rule
 	quoted  bool // inside 「」 or 『』: someone else's words
+
+	kBase, kSurf, kPre1, kPre2 int32 // phrase lookup keys (keyTable.keyTokens)
 }
 
 // canon folds orthographic variants of dictionary forms so that rules need one spelling.
@@ -50,33 +52,46 @@ func canonical(s string) string {
 	return s
 }
 
-// tokenize runs kagome on each sentence of the normalised text.
+// chunkBytes is how much text one kagome call gets: whole sentences up to this size. One call per answer is
+// much cheaper than one per sentence; the bound keeps the lattice small for pasted walls of text.
+const chunkBytes = 4096
+
+// tokenize runs kagome over the sentences of the normalised text and gives every token its sentence.
+// White space between sentences is dropped.
 func (a *Analyzer) tokenize(text string, sents []span) []token {
-	toks := make([]token, 0, len(text)/4+4)
-	for si, sp := range sents {
-		depth := 0 // quotation depth, per sentence so that a stray 「 cannot swallow the answer
-		for _, kt := range a.tok.Tokenize(text[sp.start:sp.end]) {
+	return a.appendTokens(make([]token, 0, len(text)/4+4), text, sents)
+}
+
+// appendTokens is tokenize appending to toks (a reused buffer).
+func (a *Analyzer) appendTokens(toks []token, text string, sents []span) []token {
+	for first := 0; first < len(sents); {
+		last := first
+		for last+1 < len(sents) && sents[last+1].end-sents[first].start <= chunkBytes {
+			last++
+		}
+		base := sents[first].start
+		si, depth := first, 0 // depth: quotation depth, per sentence so that a stray 「 cannot swallow the answer
+		for _, kt := range a.tok.Tokenize(text[base:sents[last].end]) {
 			if kt.Class == tokenizer.DUMMY || kt.Surface == "" {
 				continue
 			}
-			t := token{
-				surface: kt.Surface,
-				start:   sp.start + kt.Position,
-				end:     sp.start + kt.Position + len(kt.Surface),
-				sent:    si,
+			start := base + kt.Position
+			for si < last && start >= sents[si].end {
+				si, depth = si+1, 0
 			}
-			t.pos, _ = kt.FeatureAt(0)
-			t.unknown = kt.Class == tokenizer.UNKNOWN
-			if kt.Class == tokenizer.USER {
-				t.user = true
-				t.pos1 = "一般"
-				t.base = t.surface
-			} else {
-				t.pos1, _ = kt.FeatureAt(1)
-				t.pos2, _ = kt.FeatureAt(2)
-				if b, ok := kt.BaseForm(); ok && b != "*" && b != "" {
-					t.base = b
-				} else {
+			if start < sents[si].start || start >= sents[si].end {
+				continue // white space between sentences
+			}
+			t := token{surface: kt.Surface, start: start, end: start + len(kt.Surface), sent: si}
+			switch kt.Class {
+			case tokenizer.USER:
+				t.user, t.pos, t.pos1, t.base = true, "名詞", "一般", t.surface
+			case tokenizer.UNKNOWN:
+				t.unknown = true
+				fallthrough
+			default:
+				t.pos, t.pos1, t.pos2, t.base = a.features(kt.Class, kt.ID)
+				if t.base == "" || t.base == "*" {
 					t.base = t.surface
 				}
 			}
@@ -96,8 +111,49 @@ func (a *Analyzer) tokenize(text string, sents []span) []token {
 			}
 			toks = append(toks, t)
 		}
+		first = last + 1
 	}
 	return toks
+}
+
+// features reads part of speech and dictionary form straight from the dictionary tables: Token.FeatureAt
+// and Token.BaseForm cost a map lookup and bounds juggling per call, a quarter of the pipeline's time.
+func (a *Analyzer) features(class tokenizer.TokenClass, id int) (pos, pos1, pos2, base string) {
+	d := a.dict
+	var f []string
+	baseAt := a.unkBase
+	if class == tokenizer.KNOWN {
+		ids := d.POSTable.POSs[id]
+		names := d.POSTable.NameList
+		for i, p := range ids {
+			switch i {
+			case 0:
+				pos = names[p]
+			case 1:
+				pos1 = names[p]
+			case 2:
+				pos2 = names[p]
+			}
+		}
+		if pos != "動詞" && pos != "形容詞" && pos != "助動詞" || d.Contents == nil || id >= len(d.Contents) {
+			// words that do not inflect are their own dictionary form; skipping the contents table
+			// saves a cache miss per token
+			return pos, pos1, pos2, ""
+		}
+		f, baseAt = d.Contents[id], a.knownBase-len(ids)
+	} else {
+		if id >= len(d.UnkDict.Contents) {
+			return "", "", "", ""
+		}
+		f = d.UnkDict.Contents[id]
+		if len(f) > 2 {
+			pos, pos1, pos2 = f[0], f[1], f[2]
+		}
+	}
+	if baseAt >= 0 && baseAt < len(f) {
+		base = f[baseAt]
+	}
+	return pos, pos1, pos2, base
 }
 
 // matches reports whether the token is the phrase element e, by folded dictionary form or by surface.

@@ -1,0 +1,134 @@
+package textanalysis
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+)
+
+// devSet is the labelled development set. The shared folder sits beside the repository root (../shared
+// from the root, also in CI), which is ../../../shared from this package.
+const devSet = "../../../shared/data/comments-dev.jsonl"
+
+// TestDevSetQuality runs Evaluate on the development set and holds the analyser to the quality goals.
+func TestDevSetQuality(t *testing.T) {
+	f, err := os.Open(devSet)
+	if err != nil {
+		t.Fatalf("open the development set: %v", err)
+	}
+	defer f.Close()
+	rep, err := Evaluate(context.Background(), f, testAnalyzer(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := rep.WriteText(&out); err != nil {
+		t.Fatal(err)
+	}
+	t.Log("\n" + out.String())
+	if rep.Answers != 150 {
+		t.Errorf("evaluated %d answers, want 150", rep.Answers)
+	}
+	for _, g := range []struct {
+		name      string
+		got, goal float64
+	}{
+		{"theme micro-F1", rep.ThemeMicro.F1, 0.85},
+		{"sentiment accuracy", rep.SentimentAccuracy, 0.85},
+		{"PII recall", rep.PIIRecall, 0.98},
+		{"PII precision", rep.PIIPrecision, 0.90},
+	} {
+		if g.got < g.goal {
+			t.Errorf("%s = %.3f, goal %.2f", g.name, g.got, g.goal)
+		}
+	}
+}
+
+func TestEvaluateReport(t *testing.T) {
+	in := strings.Join([]string{
+		`{"id":"a","question":"good","wave":"3m","text":"給料が良かった。田中さんに感謝。","themes":["compensation","relationships"],"sentiment":"positive","pii":[{"text":"田中さん","kind":"person"}]}`,
+		``,
+		`{"id":"b","question":"improve","wave":"6m","text":"残業が多すぎる。","themes":["workload","culture"],"sentiment":"negative","pii":[]}`,
+		`{"id":"c","question":"message","wave":"6m","text":"特になし","themes":[],"sentiment":"positive","pii":[{"text":"090-1111-2222","kind":"phone"}]}`,
+	}, "\n")
+	rep, err := Evaluate(context.Background(), strings.NewReader(in), testAnalyzer(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Answers != 3 {
+		t.Errorf("Answers = %d, want 3", rep.Answers)
+	}
+	// themes: compensation, relationships and workload found, culture missed
+	if m := rep.ThemeMicro; m.TP != 3 || m.FP != 0 || m.FN != 1 {
+		t.Errorf("theme micro counts = %+v, want TP 3, FP 0, FN 1", m)
+	}
+	if rep.Themes["culture"].FN != 1 || rep.Themes["compensation"].F1 != 1 {
+		t.Errorf("per-theme counts wrong: culture %+v compensation %+v", rep.Themes["culture"], rep.Themes["compensation"])
+	}
+	// sentiment: c is neutral, gold positive
+	if rep.Confusion[Positive][Neutral] != 1 || rep.SentimentAccuracy < 0.66 || rep.SentimentAccuracy > 0.67 {
+		t.Errorf("sentiment accuracy %.3f, confusion %v", rep.SentimentAccuracy, rep.Confusion)
+	}
+	// PII: 田中さん found (the predicted span 田中 overlaps it); the phone is not in the text
+	if rep.PIIGold != 2 || rep.PIIFound != 1 || rep.PIIPredicted != 1 || rep.PIICorrect != 1 {
+		t.Errorf("PII counts gold %d found %d predicted %d correct %d", rep.PIIGold, rep.PIIFound, rep.PIIPredicted, rep.PIICorrect)
+	}
+
+	var out bytes.Buffer
+	if err := rep.WriteText(&out); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimRight(out.String(), "\n"), "\n")
+	var sum map[string]float64
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &sum); err != nil {
+		t.Fatalf("last line %q is not JSON: %v", lines[len(lines)-1], err)
+	}
+	for _, k := range []string{"theme_micro_f1", "sentiment_accuracy", "pii_recall", "pii_precision"} {
+		if _, ok := sum[k]; !ok {
+			t.Errorf("summary lacks %s: %v", k, sum)
+		}
+	}
+	if len(sum) != 4 || sum["pii_recall"] != 0.5 {
+		t.Errorf("summary = %v", sum)
+	}
+	jsonLines := 0
+	for _, l := range lines {
+		if strings.HasPrefix(l, "{") {
+			jsonLines++
+		}
+	}
+	if jsonLines != 1 {
+		t.Errorf("report has %d JSON lines, want exactly 1", jsonLines)
+	}
+	if !strings.Contains(out.String(), "Sentiment: accuracy") || !strings.Contains(out.String(), "culture") {
+		t.Errorf("report lacks sections:\n%s", out.String())
+	}
+}
+
+func TestEvaluateBadLines(t *testing.T) {
+	good := `{"id":"a","text":"良い","themes":[],"sentiment":"positive","pii":[]}`
+	for _, c := range []struct {
+		name, in, want string
+	}{
+		{"syntax", good + "\n{\"id\": \"b\", \n", "line 2"},
+		{"unknown theme", good + "\n\n" + `{"id":"c","text":"x","themes":["pay"],"sentiment":"neutral"}`, "line 3"},
+		{"bad sentiment", `{"id":"d","text":"x","themes":[],"sentiment":"happy"}`, "line 1"},
+		{"missing text", `{"id":"e","themes":[],"sentiment":"neutral"}`, "line 1"},
+		{"empty", "\n\n", "no answers"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Evaluate(context.Background(), strings.NewReader(c.in), testAnalyzer(t))
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("error = %v, want one naming %q", err, c.want)
+			}
+		})
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Evaluate(ctx, strings.NewReader(good), testAnalyzer(t)); err == nil {
+		t.Error("Evaluate ignored a cancelled context")
+	}
+}
