@@ -104,7 +104,7 @@ var Insights = map[string]Spec{
 	"retainable": {Shape: ShapeSeries, Options: map[string]Option{"by": {Values: append([]string{"all"}, segmentBy...)}}},
 	// Driver importance (correlation with the outcome) × gap (room to improve).
 	"drivers": {Shape: ShapePoints, Options: map[string]Option{"metric": {Values: []string{"enps", "return_intent"}}}},
-	// Themes mentioned together in one comment.
+	// Words written together in one comment (co-occurrence network with communities).
 	"cooccurrence": {Shape: ShapeNetwork, Options: map[string]Option{"top": {Int: true, Min: 5, Max: 40}}},
 	// Masked example comments; only for groups at or above the tenant's comment minimum.
 	"comments": {Shape: ShapeComments, HROnly: true, Comments: true, Options: map[string]Option{

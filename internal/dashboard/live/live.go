@@ -67,6 +67,8 @@ func (s *Source) Compute(ctx context.Context, q dashboard.Query) (dashboard.Data
 	switch q.Insight {
 	case "comments":
 		return s.comments(ctx, q)
+	case "cooccurrence":
+		return s.cooccurrence(ctx, q)
 	case "outbox":
 		return s.outbox(ctx, q)
 	case "waves":

@@ -117,6 +117,24 @@ func TestSegmentsAndCommentsOnTheRealStores(t *testing.T) {
 	if err != nil || !d.Comments.Withheld {
 		t.Errorf("other tenant: %+v %v", d.Comments, err)
 	}
+	// The co-occurrence network: frequent words only, each linked to another.
+	d, err = src.Compute(ctx, dashboard.Query{TenantID: demo.TenantID, Insight: "cooccurrence", Options: map[string]string{"top": "20"},
+		Locale: "ja", Settings: tenant.Settings{}.WithDefaults()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if nw := d.Network; d.Suppressed || len(nw.Nodes) < 5 || len(nw.Nodes) > 20 || len(nw.Edges) == 0 {
+		t.Errorf("network: %d nodes, %d edges, suppressed %v", len(nw.Nodes), len(nw.Edges), d.Suppressed)
+	} else {
+		for _, n := range nw.Nodes {
+			if n.Weight < 5 {
+				t.Errorf("term %q from %v comments is shown", n.Label, n.Weight)
+			}
+		}
+	}
+	if d, err = src.Compute(ctx, dashboard.Query{TenantID: "other", Insight: "cooccurrence", Settings: tenant.Settings{}.WithDefaults()}); err != nil || !d.Suppressed {
+		t.Errorf("other tenant's network: suppressed %v, %v", d.Suppressed, err)
+	}
 	// The read was audited by the comments service, as the viewer.
 	es, err := a.Audit.List(ctx, demo.TenantID, 50)
 	if err != nil {
