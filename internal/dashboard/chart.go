@@ -651,12 +651,15 @@ func graphOption(d Data, lang string) (map[string]any, error) {
 			"lineStyle": map[string]any{"width": round(w, 1)}})
 	}
 	gr := charts.NewGraph()
-	gr.SetGlobalOptions(baseOpts(len(cats) > 1)...)
+	// No legend: group names carry no meaning of their own; colour only shows which words go together.
+	gr.SetGlobalOptions(baseOpts(false)...)
 	gr.AddSeries("network", nil, nil, charts.WithSeriesOpts(func(ss *charts.SingleSeries) {
 		ss.Data, ss.Links, ss.Categories = nodes, links, cats
 		ss.Layout, ss.Roam = "force", opts.Bool(true)
-		ss.Force = map[string]any{"repulsion": 320, "edgeLength": []int{60, 160}, "gravity": 0.1,
-			"layoutAnimation": false}
+		// Strong gravity keeps separate word groups on the canvas; short edges keep groups compact.
+		ss.Force = map[string]any{"repulsion": 170, "edgeLength": []int{35, 95}, "gravity": 0.22,
+			"layoutAnimation": false, "friction": 0.2}
+		ss.Top, ss.Bottom, ss.Left, ss.Right = "8", "8", "8", "8"
 	}), charts.WithLabelOpts(opts.Label{Show: opts.Bool(true), Position: "right", Color: textColor}),
 		charts.WithLineStyleOpts(opts.LineStyle{Color: "source", Opacity: opts.Float(0.45), Curveness: 0.1}))
 	m, err := toMap(gr)
