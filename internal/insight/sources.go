@@ -1,0 +1,208 @@
+package insight
+
+import (
+	"strings"
+)
+
+// sqlb builds a statement and its bound values together, in text order, so a "?" and its value can never
+// drift apart.
+type sqlb struct {
+	b    strings.Builder
+	args []any
+}
+
+func (q *sqlb) add(sql string, args ...any) *sqlb {
+	q.b.WriteString(sql)
+	q.args = append(q.args, args...)
+	return q
+}
+
+func (q *sqlb) String() string { return q.b.String() }
+
+// The sources the compactor folds and the queries read. Their watermarks are in the unit of the column
+// that orders them: response_facts.version and alumni.version in ns, invitation_events.at and
+// text_analyses.analyzed_at in seconds.
+const (
+	srcPivot  = "pivot"
+	srcFunnel = "funnel"
+	srcText   = "text"
+	srcAlumni = "alumni"
+)
+
+var sources = []string{srcPivot, srcFunnel, srcText, srcAlumni}
+
+// watermarks are the current watermark of every source.
+type watermarks map[string]uint64
+
+// pivotColumns are the columns of response_pivot in the order pivotSelect produces them.
+var pivotColumns = []string{"tenant_id", "gen", "alumnus_id", "response_id", "version", "survey_id", "wave",
+	"submitted_at", "department", "job_family", "exit_type", "exit_reason", "tenure_band", "exit_quarter",
+	"regrettable", "score", "return_intent", "drivers", "true_reason", "retainable", "view_change",
+	"prev_response_id", "prev_survey_id", "prev_wave", "prev_score", "prev_return_intent", "prev_drivers",
+	"prev_retainable"}
+
+// pivotSelect computes response_pivot rows from response_facts: for every alumnus with a response
+// matching restrict, each of their responses at its latest version (among the rows restrict admits),
+// with the answers in fixed columns and the alumnus's previous response (by first submission) beside it.
+// restrict must admit all versions of those responses up to a bound, never a subset of an alumnus's
+// responses, or "previous" would be wrong.
+func (s *Service) pivotSelect(gen uint64, restrict string, rargs ...any) (string, []any) {
+	sl := s.slots
+	q := &sqlb{}
+	q.add(`SELECT tenant_id, toUInt64(?) AS gen, alumnus_id, rs[i] AS cur, rs[i - 1] AS prev,
+	cur.1 AS response_id, cur.2 AS version, cur.3 AS survey_id, cur.4 AS wave, cur.5 AS submitted_at,
+	cur.6 AS department, cur.7 AS job_family, cur.8 AS exit_type, cur.9 AS exit_reason, cur.10 AS tenure_band,
+	cur.11 AS exit_quarter, cur.12 AS regrettable, cur.13 AS score, cur.14 AS return_intent, cur.15 AS drivers,
+	cur.16 AS true_reason, cur.17 AS retainable, cur.18 AS view_change,
+	prev.1 AS prev_response_id, prev.3 AS prev_survey_id, prev.4 AS prev_wave, prev.13 AS prev_score,
+	prev.14 AS prev_return_intent, prev.15 AS prev_drivers, prev.17 AS prev_retainable
+FROM (
+	SELECT tenant_id, aid AS alumnus_id, arraySort(x -> x.19, groupArray(r)) AS rs
+	FROM (
+		SELECT tenant_id, response_id, argMax(alumnus_id, version) AS aid,
+			tuple(response_id, max(version), argMax(survey_id, version), argMax(wave, version),
+				argMax(submitted_at, version), argMax(department, version), argMax(job_family, version),
+				argMax(exit_type, version), argMax(exit_reason, version), argMax(tenure_band, version),
+				argMax(exit_quarter, version), argMax(regrettable, version), argMax(`, gen)
+	e, a := numExpr(sl.score, "-1")
+	q.add(e+", version), argMax(", a...)
+	e, a = numExpr(sl.returnIntent, "-1")
+	q.add(e+", version), argMax([", a...)
+	for i, qs := range sl.drivers {
+		if i > 0 {
+			q.add(", ")
+		}
+		e, a = numExpr(qs, "0")
+		q.add(e, a...)
+	}
+	q.add("], version), argMax(")
+	e, a = choiceExpr(sl.trueReason)
+	q.add(e+", version), argMax(", a...)
+	e, a = choiceExpr(sl.retainable)
+	q.add(e+", version), argMax(", a...)
+	e, a = choiceExpr(sl.viewChange)
+	q.add(e+`, version), min(submitted_at)) AS r
+		FROM response_facts
+		WHERE `, a...)
+	q.add(restrict, rargs...)
+	q.add(`
+		GROUP BY tenant_id, response_id
+	)
+	GROUP BY tenant_id, aid
+)
+ARRAY JOIN arrayEnumerate(rs) AS i`)
+	return q.String(), q.args
+}
+
+// pivotRows is a subquery with the current response_pivot rows of a tenant (the given columns): the
+// compacted rows up to the watermark that no later pass replaced and whose alumnus has nothing newer,
+// and, worked out on the fly, every response of the alumni who have a submission newer than the watermark.
+func (s *Service) pivotRows(tenantID string, w watermarks, cols []string) (string, []any) {
+	c := strings.Join(cols, ", ")
+	wm := w[srcPivot]
+	tail, targs := s.pivotSelect(0, `tenant_id = ? AND alumnus_id IN (
+			SELECT alumnus_id FROM response_facts WHERE tenant_id = ? AND version > ?)`, tenantID, tenantID, wm)
+	q := &sqlb{}
+	q.add(`
+	SELECT `+c+` FROM response_pivot
+	WHERE tenant_id = ? AND gen <= ?
+		AND cityHash64(toUInt64(alumnus_id), gen) NOT IN (
+			SELECT row_key FROM insight_superseded WHERE tenant_id = ? AND source = 'pivot' AND gen <= ?)
+		AND alumnus_id NOT IN (SELECT alumnus_id FROM response_facts WHERE tenant_id = ? AND version > ?)
+	UNION ALL
+	SELECT `+c+` FROM (`, tenantID, wm, tenantID, wm, tenantID, wm)
+	q.add(tail, targs...)
+	q.add(")")
+	return q.String(), q.args
+}
+
+// funnelColumns are the columns of invitation_funnel in the order funnelSelect produces them.
+var funnelColumns = []string{"tenant_id", "gen", "invitation_id", "survey_id", "wave", "planned_at", "stages",
+	"department", "job_family", "exit_type", "exit_quarter"}
+
+// funnelSelect computes invitation_funnel rows for the invitations matching inv (a condition on
+// invitation_id and tenant_id, applied to invitation_events and invitations) from their events up to
+// atMax (0: all), with their alumnus's current segment from the registry.
+func funnelSelect(gen uint64, atMax uint64, tenantID string, inv string, iargs ...any) (string, []any) {
+	q := &sqlb{}
+	q.add(`SELECT tenant_id, toUInt64(?) AS gen, invitation_id, survey_id, wave, planned_at, stages,
+	department, job_family, exit_type, exit_quarter
+FROM (
+	SELECT tenant_id, invitation_id, survey_id, wave, planned_at, stages, alumnus_id
+	FROM (
+		SELECT tenant_id, invitation_id, any(survey_id) AS survey_id, any(wave) AS wave, min(at) AS planned_at,
+			groupBitOr(bitShiftLeft(toUInt16(1), toUInt8(event))) AS stages
+		FROM invitation_events
+		WHERE `, gen)
+	q.add(inv, iargs...)
+	if atMax > 0 {
+		q.add(" AND at <= toDateTime(?)", atMax)
+	}
+	q.add(`
+		GROUP BY tenant_id, invitation_id
+	) ANY LEFT JOIN (
+		SELECT invitation_id, argMax(alumnus_id, version) AS alumnus_id
+		FROM invitations WHERE `)
+	q.add(inv, iargs...)
+	q.add(`
+		GROUP BY invitation_id
+	) USING invitation_id
+) ANY LEFT JOIN (
+	SELECT alumnus_id, argMax(department, version) AS department, argMax(job_family, version) AS job_family,
+		argMax(toString(exit_type), version) AS exit_type, toStartOfQuarter(argMax(exit_date, version)) AS exit_quarter
+	FROM alumni
+	WHERE tenant_id = ? AND alumnus_id IN (SELECT alumnus_id FROM invitations WHERE `, tenantID)
+	q.add(inv, iargs...)
+	q.add(`)
+	GROUP BY alumnus_id
+) USING alumnus_id`)
+	return q.String(), q.args
+}
+
+// funnelRows is a subquery with a tenant's current invitation_funnel rows, as pivotRows.
+func (s *Service) funnelRows(tenantID string, w watermarks, cols []string) (string, []any) {
+	c := strings.Join(cols, ", ")
+	wm := w[srcFunnel]
+	tail, targs := funnelSelect(0, 0, tenantID, `tenant_id = ? AND invitation_id IN (
+			SELECT invitation_id FROM invitation_events WHERE tenant_id = ? AND at > toDateTime(?))`, tenantID, tenantID, wm)
+	q := &sqlb{}
+	q.add(`
+	SELECT `+c+` FROM invitation_funnel
+	WHERE tenant_id = ? AND gen <= ?
+		AND cityHash64(toUInt64(invitation_id), gen) NOT IN (
+			SELECT row_key FROM insight_superseded WHERE tenant_id = ? AND source = 'funnel' AND gen <= ?)
+		AND invitation_id NOT IN (SELECT invitation_id FROM invitation_events WHERE tenant_id = ? AND at > toDateTime(?))
+	UNION ALL
+	SELECT `+c+` FROM (`, tenantID, wm, tenantID, wm, tenantID, wm)
+	q.add(tail, targs...)
+	q.add(")")
+	return q.String(), q.args
+}
+
+// keyedSource describes a table with one row per (key, version) whose latest version counts.
+type keyedSource struct {
+	name  string // insight_superseded.source
+	table string
+	key   string // SQL of the row's key as a UInt64
+	order string // the column the watermark applies to, as a UInt64
+}
+
+var (
+	alumniSource = keyedSource{srcAlumni, "alumni", "toUInt64(alumnus_id)", "version"}
+	textSource   = keyedSource{srcText, "text_analyses", "cityHash64(question_id, toUInt64(response_id))", "toUInt64(analyzed_at)"}
+)
+
+// currentCond is a condition admitting only the latest version of each key of a keyed source: not a
+// version a compactor pass found replaced, and, for keys with rows newer than the watermark, only the
+// newest of those (which is newer than every compacted version).
+func (k keyedSource) currentCond(tenantID string, wm uint64) (string, []any) {
+	q := &sqlb{}
+	q.add(`cityHash64(`+k.key+`, version) NOT IN (
+			SELECT row_key FROM insight_superseded WHERE tenant_id = ? AND source = ? AND gen <= ?)
+		AND (`+k.key+` NOT IN (SELECT `+k.key+` FROM `+k.table+` WHERE tenant_id = ? AND `+k.order+` > ?)
+			OR cityHash64(`+k.key+`, version) IN (
+				SELECT cityHash64(`+k.key+`, max(version)) FROM `+k.table+`
+				WHERE tenant_id = ? AND `+k.order+` > ? GROUP BY `+k.key+`))`,
+		tenantID, k.name, wm, tenantID, wm, tenantID, wm)
+	return q.String(), q.args
+}
