@@ -22,6 +22,7 @@ import (
 	"github.com/alumnipulse/alumnipulse/internal/dashboard/live"
 	"github.com/alumnipulse/alumnipulse/internal/db"
 	"github.com/alumnipulse/alumnipulse/internal/demo"
+	"github.com/alumnipulse/alumnipulse/internal/insight"
 	"github.com/alumnipulse/alumnipulse/internal/invite"
 	"github.com/alumnipulse/alumnipulse/internal/migrate"
 	"github.com/alumnipulse/alumnipulse/internal/survey"
@@ -91,7 +92,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		return nil, err
 	}
 	a.Waves = wave.FromConfig(cfg, conn, a.Tenants, a.Invites, a.Alumni, log)
-	if a.Dashboards, err = live.NewService(cfg, live.Deps{Conn: conn, Comments: a.Comments, Waves: a.Waves}, log); err != nil {
+	if a.Dashboards, err = live.NewService(cfg, live.Deps{Conn: conn, Comments: a.Comments, Waves: a.Waves,
+		Insights: insight.New(conn, a.Surveys, a.Tenants, a.Audit, insight.Options{Log: log})}, log); err != nil {
 		conn.Close()
 		return nil, err
 	}

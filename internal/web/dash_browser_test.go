@@ -26,6 +26,7 @@ import (
 	"github.com/alumnipulse/alumnipulse/internal/dashboard/live"
 	"github.com/alumnipulse/alumnipulse/internal/db/dbtest"
 	"github.com/alumnipulse/alumnipulse/internal/demo"
+	"github.com/alumnipulse/alumnipulse/internal/insight"
 	"github.com/alumnipulse/alumnipulse/internal/tenant"
 	"github.com/alumnipulse/alumnipulse/internal/web"
 )
@@ -71,7 +72,8 @@ func newDashEnv(t testing.TB, alumni int) *dashEnv {
 	// TEMPORARY until the insight service is merged: insights the live source does not have yet come from
 	// the fake, so the pages can be looked at. Remove with the insight adapter.
 	a.Dashboards = dashboard.New(a.Dashboards.Catalog(), fallback{live.New(live.Deps{Conn: a.Conn, Comments: a.Comments,
-		Waves: a.Waves}), &dashboardtest.Source{}}, logger, dashboard.Options{})
+		Waves: a.Waves, Insights: insight.New(a.Conn, a.Surveys, a.Tenants, a.Audit, insight.Options{})}),
+		&dashboardtest.Source{}}, logger, dashboard.Options{})
 	srv, err := web.New(cfg, a.WebDeps(), logger)
 	if err != nil {
 		t.Fatal(err)

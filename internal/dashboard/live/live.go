@@ -40,6 +40,7 @@ type Deps struct {
 	Conn     db.Conn
 	Comments CommentLister
 	Waves    Waves
+	Insights Insights
 }
 
 // Source is the dashboard.Source of a running alumnipulse.
@@ -67,6 +68,8 @@ func (s *Source) Compute(ctx context.Context, q dashboard.Query) (dashboard.Data
 	switch q.Insight {
 	case "comments":
 		return s.comments(ctx, q)
+	case "metric_trend", "metric_by_segment":
+		return s.metricTrend(ctx, q)
 	case "cooccurrence":
 		return s.cooccurrence(ctx, q)
 	case "outbox":
