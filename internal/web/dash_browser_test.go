@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
@@ -301,6 +303,27 @@ func TestDashboardsInBrowser(t *testing.T) {
 				}
 			}
 			if u.Role == tenant.RoleLeadership {
+				// The disclosure page prints as figures and tables: no navigation, filters or buttons, every
+				// data table open.
+				dashDo(t, ctx, "print view", chromedp.Navigate(env.url+"/dash/leadership?lang=ja"),
+					chromedp.Poll[chromedp.Void](`document.querySelectorAll('.chart[data-drawn]').length > 0`),
+					chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+						_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"})
+						return err
+					}),
+					chromedp.Evaluate[chromedp.Void](`window.dispatchEvent(new Event('beforeprint'))`))
+				hidden := dashRun(t, ctx, "print layout", chromedp.Evaluate[bool](`['.topbar', '.filters', '.export', '.print-button']
+					.every(s => [...document.querySelectorAll(s)].every(e => getComputedStyle(e).display === 'none'))
+					&& [...document.querySelectorAll('details.data-table')].every(d => d.open)`))
+				if !hidden {
+					t.Error("print view shows controls or closed data tables")
+				}
+				dashScreenshot(t, ctx, "dash-leadership-leadership-print")
+				dashDo(t, ctx, "screen media", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+					_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: ""})
+					return err
+				}))
+				con.take()
 				// Comment panels live only on HR pages; the page that lists them is refused.
 				resp := dashRun(t, ctx, "open fix", chromedp.NavigateResponse(env.url+"/dash/fix"))
 				if resp.Status != http.StatusForbidden {

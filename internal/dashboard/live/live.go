@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/alumnipulse/alumnipulse/dashboards"
 	"github.com/alumnipulse/alumnipulse/internal/comments"
@@ -43,15 +45,30 @@ type Deps struct {
 	Insights Insights
 }
 
+// segmentsTTL is how long a tenant's filter choices are reused: they change only when new answers
+// bring a new department, and every page view asks for them.
+const segmentsTTL = time.Minute
+
 // Source is the dashboard.Source of a running alumnipulse.
 type Source struct {
-	d Deps
+	d   Deps
+	now func() time.Time
+
+	mu       sync.Mutex
+	segments map[string]cachedSegments // by tenant id
+}
+
+type cachedSegments struct {
+	at   time.Time
+	segs dashboard.Segments
 }
 
 var _ dashboard.Source = (*Source)(nil)
 
 // New returns the live Source.
-func New(d Deps) *Source { return &Source{d: d} }
+func New(d Deps) *Source {
+	return &Source{d: d, now: time.Now, segments: map[string]cachedSegments{}}
+}
 
 // NewService loads the dashboard pages (from ALUMNIPULSE_DASHBOARDS_DIR when set, else the shipped ones)
 // and returns the dashboard service on the live Source.
@@ -84,8 +101,25 @@ func (s *Source) Compute(ctx context.Context, q dashboard.Query) (dashboard.Data
 	return dashboard.Data{}, fmt.Errorf("%s: %w", q.Insight, ErrNotWired)
 }
 
-// Segments lists the departments and tenure bands in the tenant's answers.
+// Segments lists the departments and tenure bands in the tenant's answers (cached per tenant for a minute).
 func (s *Source) Segments(ctx context.Context, tenantID string) (dashboard.Segments, error) {
+	s.mu.Lock()
+	c, ok := s.segments[tenantID]
+	s.mu.Unlock()
+	if ok && s.now().Sub(c.at) < segmentsTTL {
+		return c.segs, nil
+	}
+	segs, err := s.readSegments(ctx, tenantID)
+	if err != nil {
+		return segs, err
+	}
+	s.mu.Lock()
+	s.segments[tenantID] = cachedSegments{at: s.now(), segs: segs}
+	s.mu.Unlock()
+	return segs, nil
+}
+
+func (s *Source) readSegments(ctx context.Context, tenantID string) (dashboard.Segments, error) {
 	var out dashboard.Segments
 	for _, col := range []string{"department", "tenure_band"} {
 		rows, err := s.d.Conn.Query(ctx, "SELECT DISTINCT "+col+" FROM answers WHERE tenant_id = ? AND "+col+" != '' ORDER BY "+col+" LIMIT 500", tenantID)
