@@ -106,6 +106,8 @@ CREATE TABLE IF NOT EXISTS response_pivot
 (
     tenant_id          String,
     gen                UInt64,
+    -- cityHash64(toUInt64(alumnus_id), gen): what insight_superseded lists when a later pass replaces it.
+    row_key            UInt64,
     alumnus_id         UUID,
     response_id        UUID,
     version            UInt64,
@@ -142,6 +144,8 @@ CREATE TABLE IF NOT EXISTS invitation_funnel
 (
     tenant_id     String,
     gen           UInt64,
+    -- cityHash64(toUInt64(invitation_id), gen), as in response_pivot.
+    row_key       UInt64,
     invitation_id UUID,
     survey_id     String,
     wave          String,

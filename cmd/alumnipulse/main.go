@@ -49,6 +49,7 @@ Configuration comes from ALUMNIPULSE_* environment variables; see README.md.`,
 		SilenceErrors: true,
 	}
 	root.AddCommand(serveCmd(), migrateCmd(), versionCmd(), tenantCmd(), alumniCmd(), demoCmd(), textCmd(), userCmd(), wavesCmd())
+	root.AddCommand(insightCmds()...)
 	return root
 }
 

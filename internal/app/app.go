@@ -47,6 +47,7 @@ type App struct {
 	Answers  *answer.Writer
 	Auth     *auth.Service
 	Waves    *wave.Scheduler
+	Insight  *insight.Service
 	// Dashboards renders the HR and leadership dashboard pages.
 	Dashboards *dashboard.Service
 
@@ -92,8 +93,9 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		return nil, err
 	}
 	a.Waves = wave.FromConfig(cfg, conn, a.Tenants, a.Invites, a.Alumni, log)
+	a.Insight = insight.New(conn, a.Surveys, a.Tenants, a.Audit, insight.Options{Log: log})
 	if a.Dashboards, err = live.NewService(cfg, live.Deps{Conn: conn, Comments: a.Comments, Waves: a.Waves,
-		Insights: insight.New(conn, a.Surveys, a.Tenants, a.Audit, insight.Options{Log: log})}, log); err != nil {
+		Insights: a.Insight}, log); err != nil {
 		conn.Close()
 		return nil, err
 	}
@@ -137,7 +139,7 @@ func (a *App) StartBackground(ctx context.Context) (wait func()) {
 // WebDeps returns what the HTTP layer needs.
 func (a *App) WebDeps() web.Deps {
 	return web.Deps{Tenants: a.Tenants, Audit: a.Audit, Alumni: a.Alumni, Auth: a.Auth, Ready: a.Ready, Waves: a.Waves,
-		Dashboards: a.Dashboards}
+		Insight: a.Insight, Dashboards: a.Dashboards}
 }
 
 // Close flushes pending answers and releases the database connection.
@@ -145,6 +147,7 @@ func (a *App) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	werr := a.Answers.Close(ctx)
+	a.Insight.Close()
 	return errors.Join(werr, a.Conn.Close())
 }
 

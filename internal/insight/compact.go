@@ -35,13 +35,13 @@ const (
 )
 
 // readWatermarks returns the current watermark of every source (0 before the first pass).
-func (s *Service) readWatermarks(ctx context.Context) (watermarks, error) {
+func (s *Service) readWatermarks(ctx context.Context) (map[string]uint64, error) {
 	rows, err := s.conn.Query(ctx, "SELECT toString(source), max(watermark) FROM insight_watermarks GROUP BY source")
 	if err != nil {
 		return nil, fmt.Errorf("read insight watermarks: %w", err)
 	}
 	defer rows.Close()
-	w := watermarks{}
+	w := map[string]uint64{}
 	for rows.Next() {
 		var src string
 		var v uint64
@@ -98,11 +98,13 @@ func (s *Service) Compact(ctx context.Context) error {
 		return err
 	}
 	cut := s.opts.Now().Add(-s.opts.Margin)
-	next := watermarks{
+	next := map[string]uint64{
 		srcPivot:  uint64(cut.UnixNano()),
 		srcAlumni: uint64(cut.UnixNano()),
-		srcFunnel: uint64(cut.Unix()),
-		srcText:   uint64(cut.Unix()),
+		// Whole seconds: the second in progress is left for the next pass, or a row stamped later in
+		// that same second would count as already folded.
+		srcFunnel: uint64(cut.Unix()) - 1,
+		srcText:   uint64(cut.Unix()) - 1,
 	}
 	passes := []struct {
 		src string
@@ -177,9 +179,9 @@ func (s *Service) compactPivot(ctx context.Context, from, to uint64) error {
 				return fmt.Errorf("emit response_pivot rows: %w", err)
 			}
 			if err := s.conn.Exec(ctx, `INSERT INTO insight_superseded (tenant_id, source, row_key, gen)
-				SELECT tenant_id, 'pivot', cityHash64(toUInt64(alumnus_id), gen), ? FROM response_pivot
+				SELECT tenant_id, 'pivot', row_key, ? FROM response_pivot
 				WHERE tenant_id = ? AND gen < ? AND alumnus_id IN (`+chunk+`)
-				GROUP BY tenant_id, alumnus_id, gen`, append([]any{to, t, to}, cargs...)...); err != nil {
+				GROUP BY tenant_id, row_key`, append([]any{to, t, to}, cargs...)...); err != nil {
 				return fmt.Errorf("supersede response_pivot rows: %w", err)
 			}
 		}
@@ -207,9 +209,9 @@ func (s *Service) compactFunnel(ctx context.Context, from, to uint64) error {
 				return fmt.Errorf("emit invitation_funnel rows: %w", err)
 			}
 			if err := s.conn.Exec(ctx, `INSERT INTO insight_superseded (tenant_id, source, row_key, gen)
-				SELECT tenant_id, 'funnel', cityHash64(toUInt64(invitation_id), gen), ? FROM invitation_funnel
+				SELECT tenant_id, 'funnel', row_key, ? FROM invitation_funnel
 				WHERE tenant_id = ? AND gen < ? AND invitation_id IN (`+chunk+`)
-				GROUP BY tenant_id, invitation_id, gen`, append([]any{to, t, to}, cargs...)...); err != nil {
+				GROUP BY tenant_id, row_key`, append([]any{to, t, to}, cargs...)...); err != nil {
 				return fmt.Errorf("supersede invitation_funnel rows: %w", err)
 			}
 		}

@@ -173,3 +173,123 @@ func near(a, b float64) bool { return math.Abs(a-b) < 1e-6*math.Max(1, math.Abs(
 func nearNum(n *Num, want float64) bool { return n != nil && near(float64(*n), want) }
 
 func scores(vals ...int) []int { return vals }
+
+// alum is one alumni registry row; zero values take defaults.
+type alum struct {
+	tenant, name, dept, family, exitType, reason string
+	hire, exit                                   time.Time
+	regrettable, consent                         bool
+}
+
+func (f *fixture) alumni(as ...alum) {
+	f.t.Helper()
+	var rows [][]any
+	for _, a := range as {
+		if a.tenant == "" {
+			a.tenant = "t1"
+		}
+		if a.dept == "" {
+			a.dept = "営業"
+		}
+		if a.exitType == "" {
+			a.exitType = "voluntary"
+		}
+		if a.exit.IsZero() {
+			a.exit = time.Date(2025, 5, 15, 0, 0, 0, 0, time.UTC)
+		}
+		if a.hire.IsZero() {
+			a.hire = a.exit.AddDate(-3, 0, 0)
+		}
+		rows = append(rows, []any{a.tenant, id(a.tenant, a.name), "E-" + a.name, a.dept, a.family, "G1", "unknown", a.hire,
+			a.exit, a.exitType, a.reason, "", b2u(a.regrettable), uint8(1), "ja", b2u(a.consent), uint8(1), uint64(0),
+			time.Now().UTC().Truncate(time.Second), time.Now().UTC().Truncate(time.Second), f.nextVersion()})
+	}
+	if err := db.Insert(f.ctx, f.conn, `INSERT INTO alumni (tenant_id, alumnus_id, employee_code, department, job_family,
+		grade, gender, hire_date, exit_date, exit_type, exit_reason, exit_reason_text, regrettable, rehire_eligible, locale,
+		consent, has_email, source_hash, imported_at, updated_at, version)`, rows...); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// invitation stores an invitation of alumnus name to alumni-<wave> and its events, an hour apart,
+// ending an hour ago.
+func (f *fixture) invitation(tenantID, name, alumnus, wave string, events ...string) {
+	f.t.Helper()
+	if tenantID == "" {
+		tenantID = "t1"
+	}
+	inv := id(tenantID, "inv", name)
+	now := time.Now().UTC().Truncate(time.Second)
+	if err := db.Insert(f.ctx, f.conn, `INSERT INTO invitations (tenant_id, invitation_id, alumnus_id, survey_id, wave,
+		locale, due_at, closes_at, created_at, version)`,
+		[]any{tenantID, inv, id(tenantID, alumnus), "alumni-" + wave, wave, "ja", now, now, now, f.nextVersion()}); err != nil {
+		f.t.Fatal(err)
+	}
+	var rows [][]any
+	for i, e := range events {
+		at := now.Add(-time.Duration(len(events)-i) * time.Hour)
+		rows = append(rows, []any{tenantID, inv, "alumni-" + wave, wave, e, uint16(0), at, ""})
+	}
+	if err := db.Insert(f.ctx, f.conn, "INSERT INTO invitation_events (tenant_id, invitation_id, survey_id, wave, event, seq, at, detail)", rows...); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// event appends one event to an existing invitation, now.
+func (f *fixture) event(tenantID, name, wave, e string) {
+	f.t.Helper()
+	if err := db.Insert(f.ctx, f.conn, "INSERT INTO invitation_events (tenant_id, invitation_id, survey_id, wave, event, seq, at, detail)",
+		[]any{tenantID, id(tenantID, "inv", name), "alumni-" + wave, wave, e, uint16(0), time.Now().UTC(), ""}); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// text is one analysed free-text answer.
+type text struct {
+	tenant, alumnus, wave, question, dept, sentiment string
+	themes, sentiments                               []string
+	at                                               time.Time
+}
+
+func (f *fixture) texts(ts ...text) {
+	f.t.Helper()
+	var rows [][]any
+	for _, x := range ts {
+		if x.tenant == "" {
+			x.tenant = "t1"
+		}
+		if x.wave == "" {
+			x.wave = "3m"
+		}
+		if x.question == "" {
+			x.question = "improve"
+		}
+		if x.dept == "" {
+			x.dept = "営業"
+		}
+		if x.sentiment == "" {
+			x.sentiment = "neutral"
+		}
+		if x.at.IsZero() {
+			x.at = time.Date(2025, 8, 1, 0, 0, 0, 0, time.UTC)
+		}
+		if x.themes == nil {
+			x.themes = []string{}
+		}
+		if x.sentiments == nil {
+			x.sentiments = make([]string, len(x.themes))
+			for i := range x.sentiments {
+				x.sentiments[i] = x.sentiment
+			}
+		}
+		q, _ := time.Parse(time.DateOnly, "2025-04-01")
+		rows = append(rows, []any{x.tenant, x.question, "alumni-" + x.wave, id(x.tenant, x.alumnus, x.wave), x.wave, "test-1",
+			"…", []string{}, x.themes, x.sentiments, x.sentiment, float32(0), x.dept, "sales", "voluntary", "1-3y", q,
+			x.at, time.Now().UTC().Truncate(time.Second), f.nextVersion()})
+	}
+	if err := db.Insert(f.ctx, f.conn, `INSERT INTO text_analyses (tenant_id, question_id, survey_id, response_id, wave,
+		analyzer_version, masked, terms, themes, theme_sentiments, sentiment, score, department, job_family, exit_type,
+		tenure_band, exit_quarter, submitted_at, analyzed_at, version)`, rows...); err != nil {
+		f.t.Fatal(err)
+	}
+}

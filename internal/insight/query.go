@@ -3,15 +3,34 @@ package insight
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/alumnipulse/alumnipulse/internal/db"
 )
 
-// segmentColumns are the response_pivot columns every answer query reads: the filter dimensions and the
-// period column.
-var segmentColumns = []string{"survey_id", "wave", "department", "job_family", "exit_type", "tenure_band",
-	"exit_quarter", "submitted_at"}
+// columns returns the columns a query over f needs: extra, then the dimensions f restricts and the period
+// column when f has a period, each once. Reading only these keeps the scans narrow.
+func columns(f Filter, periodCol string, extra ...string) []string {
+	out := []string{}
+	add := func(c string) {
+		if c != "" && !slices.Contains(out, c) {
+			out = append(out, c)
+		}
+	}
+	for _, c := range extra {
+		add(c)
+	}
+	for _, d := range Dims {
+		if f.Values[d] != "" {
+			add(string(d))
+		}
+	}
+	if !f.From.IsZero() || !f.To.IsZero() {
+		add(periodCol)
+	}
+	return out
+}
 
 // counting is the conditional counts of a filter and its parents: "countIf(F), countIf(P1), …" and a
 // WHERE condition admitting every row any of them counts.
@@ -19,20 +38,31 @@ type counting struct {
 	sel, where         string
 	selArgs, whereArgs []any
 	parents            int
+	// all is the filter's own condition ("1" when it has none) with its values.
+	all     string
+	allArgs []any
 }
 
 // countsFor builds the counting of filter f over rows with the given period column. Parent i is f without
 // its i-th restriction: a group published under the parent and under f differs by the people the
 // restriction removes, and protect refuses the narrower group when they are fewer than the minimum.
-func countsFor(f Filter, periodCol string) counting {
+// Restrictions on the scope dimensions are not dropped: a report that always narrows to one wave (the
+// first by default) publishes no figure without it, so there is nothing to subtract from.
+func countsFor(f Filter, periodCol string, scope ...Dim) counting {
 	cs := f.conds(periodCol)
 	all, allArgs := andConds(cs)
-	c := counting{parents: len(cs)}
+	var droppable []int
+	for i, cd := range cs {
+		if !slices.Contains(scope, Dim(cd.name)) {
+			droppable = append(droppable, i)
+		}
+	}
+	c := counting{parents: len(droppable), all: all, allArgs: allArgs}
 	sel := &sqlb{}
 	sel.add("countIf("+all+") AS n", allArgs...)
 	var ors []string
 	var orArgs []any
-	for i := range cs {
+	for _, i := range droppable {
 		p := append(append([]cond{}, cs[:i]...), cs[i+1:]...)
 		ps, pargs := andConds(p)
 		sel.add(fmt.Sprintf(", countIf(%s) AS p%d", ps, i), pargs...)
@@ -40,8 +70,8 @@ func countsFor(f Filter, periodCol string) counting {
 		orArgs = append(orArgs, pargs...)
 	}
 	c.sel, c.selArgs = sel.String(), sel.args
-	if len(cs) == 0 {
-		c.where = "1"
+	if len(droppable) == 0 {
+		c.where, c.whereArgs = all, allArgs
 	} else {
 		// Every parent admits all of f's rows, so the union of the parents is enough.
 		c.where, c.whereArgs = strings.Join(ors, " OR "), orArgs
@@ -49,7 +79,7 @@ func countsFor(f Filter, periodCol string) counting {
 	return c
 }
 
-// byExpr is the SQL of a breakdown dimension as a string (” when there is none).
+// byExpr is the SQL of a breakdown dimension as a string (empty when there is none).
 func byExpr(d Dim) string {
 	switch d {
 	case "":
@@ -59,6 +89,9 @@ func byExpr(d Dim) string {
 	}
 	return string(d)
 }
+
+// byCol is the column a breakdown reads ("" for none).
+func byCol(d Dim) string { return string(d) }
 
 // scanCounts reads n and the parent counts that end a row, after the leading destinations.
 func scanCounts(rows interface{ Scan(...any) error }, parents int, lead ...any) (n int, ps []int, err error) {
@@ -77,19 +110,28 @@ func scanCounts(rows interface{ Scan(...any) error }, parents int, lead ...any) 
 	return int(raw[0]), ps, nil
 }
 
-// start is what every report does first: the tenant's minimum group size and the current watermarks,
-// and a background compactor pass when one is due.
+// start is what every report does first: the tenant's minimum group size, the current watermarks and
+// whether the tenant has rows newer than them, and a background compactor pass when one is due.
 func (s *Service) start(ctx context.Context, tenantID string) (min int, w watermarks, err error) {
 	min, _, err = s.policy(ctx, tenantID)
 	if err != nil {
-		return 0, nil, err
+		return 0, watermarks{}, err
 	}
-	w, err = s.readWatermarks(ctx)
+	at, err := s.readWatermarks(ctx)
 	if err != nil {
-		return 0, nil, err
+		return 0, watermarks{}, err
+	}
+	// Both tables are ordered (or partitioned) so that "newer than the watermark" reads only new data.
+	var pivot, funnel uint64
+	err = s.conn.QueryRow(ctx, `SELECT
+		(SELECT count() FROM (SELECT 1 FROM response_facts WHERE tenant_id = ? AND version > ? LIMIT 1)),
+		(SELECT count() FROM (SELECT 1 FROM invitation_events WHERE tenant_id = ? AND at > toDateTime(?) LIMIT 1))`,
+		tenantID, at[srcPivot], tenantID, at[srcFunnel]).Scan(&pivot, &funnel)
+	if err != nil {
+		return 0, watermarks{}, fmt.Errorf("look for rows newer than the watermark: %w", err)
 	}
 	s.maybeCompact(ctx)
-	return min, w, nil
+	return min, watermarks{at: at, tail: map[string]bool{srcPivot: pivot > 0, srcFunnel: funnel > 0}}, nil
 }
 
 // query runs a SELECT and calls each for every row.

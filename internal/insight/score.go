@@ -129,7 +129,7 @@ func (s *Service) score(ctx context.Context, tenantID string, f Filter, by Dim, 
 	if metric == MetricReturnIntent {
 		col, lo = "return_intent", 1
 	}
-	rowsSQL, rowsArgs := s.pivotRows(tenantID, w, append([]string{col}, segmentColumns...))
+	rowsSQL, rowsArgs := s.pivotRows(tenantID, w, columns(f, "submitted_at", col, "exit_quarter", byCol(by)))
 	c := countsFor(f, "submitted_at")
 	q := &sqlb{}
 	q.add("SELECT "+byExpr(by)+" AS g, toString(exit_quarter) AS q, toUInt8("+col+") AS v, "+c.sel, c.selArgs...)

@@ -173,7 +173,7 @@ func numExpr(qs []surveyQuestion, missing string) (string, []any) {
 	return b.String(), args
 }
 
-// choiceExpr is the SQL for the single-choice answer to one of qs in a response_facts row, or ”.
+// choiceExpr is the SQL for the single-choice answer to one of qs in a response_facts row, or empty.
 func choiceExpr(qs []surveyQuestion) (string, []any) {
 	if len(qs) == 0 {
 		return "''", nil

@@ -1,6 +1,7 @@
 package insight
 
 import (
+	"slices"
 	"strings"
 )
 
@@ -31,11 +32,19 @@ const (
 
 var sources = []string{srcPivot, srcFunnel, srcText, srcAlumni}
 
-// watermarks are the current watermark of every source.
-type watermarks map[string]uint64
+// watermarks are the current watermark of every source, as a query read them, and for one tenant
+// whether each source has rows newer than its watermark.
+type watermarks struct {
+	at   map[string]uint64
+	tail map[string]bool
+}
+
+func (w watermarks) get(src string) uint64 { return w.at[src] }
+
+func (w watermarks) hasTail(src string) bool { return w.tail[src] }
 
 // pivotColumns are the columns of response_pivot in the order pivotSelect produces them.
-var pivotColumns = []string{"tenant_id", "gen", "alumnus_id", "response_id", "version", "survey_id", "wave",
+var pivotColumns = []string{"tenant_id", "gen", "row_key", "alumnus_id", "response_id", "version", "survey_id", "wave",
 	"submitted_at", "department", "job_family", "exit_type", "exit_reason", "tenure_band", "exit_quarter",
 	"regrettable", "score", "return_intent", "drivers", "true_reason", "retainable", "view_change",
 	"prev_response_id", "prev_survey_id", "prev_wave", "prev_score", "prev_return_intent", "prev_drivers",
@@ -43,13 +52,15 @@ var pivotColumns = []string{"tenant_id", "gen", "alumnus_id", "response_id", "ve
 
 // pivotSelect computes response_pivot rows from response_facts: for every alumnus with a response
 // matching restrict, each of their responses at its latest version (among the rows restrict admits),
-// with the answers in fixed columns and the alumnus's previous response (by first submission) beside it.
+// with the answers in fixed columns and the alumnus's previous response (the one first submitted before
+// it: versions are the writer's clock) beside it.
 // restrict must admit all versions of those responses up to a bound, never a subset of an alumnus's
 // responses, or "previous" would be wrong.
 func (s *Service) pivotSelect(gen uint64, restrict string, rargs ...any) (string, []any) {
 	sl := s.slots
 	q := &sqlb{}
-	q.add(`SELECT tenant_id, toUInt64(?) AS gen, alumnus_id, rs[i] AS cur, rs[i - 1] AS prev,
+	q.add(`SELECT tenant_id, toUInt64(?) AS gen, cityHash64(toUInt64(alumnus_id), gen) AS row_key, alumnus_id,
+	rs[i] AS cur, rs[i - 1] AS prev,
 	cur.1 AS response_id, cur.2 AS version, cur.3 AS survey_id, cur.4 AS wave, cur.5 AS submitted_at,
 	cur.6 AS department, cur.7 AS job_family, cur.8 AS exit_type, cur.9 AS exit_reason, cur.10 AS tenure_band,
 	cur.11 AS exit_quarter, cur.12 AS regrettable, cur.13 AS score, cur.14 AS return_intent, cur.15 AS drivers,
@@ -81,7 +92,7 @@ FROM (
 	e, a = choiceExpr(sl.retainable)
 	q.add(e+", version), argMax(", a...)
 	e, a = choiceExpr(sl.viewChange)
-	q.add(e+`, version), min(submitted_at)) AS r
+	q.add(e+`, version), min(version)) AS r
 		FROM response_facts
 		WHERE `, a...)
 	q.add(restrict, rargs...)
@@ -96,28 +107,49 @@ ARRAY JOIN arrayEnumerate(rs) AS i`)
 
 // pivotRows is a subquery with the current response_pivot rows of a tenant (the given columns): the
 // compacted rows up to the watermark that no later pass replaced and whose alumnus has nothing newer,
-// and, worked out on the fly, every response of the alumni who have a submission newer than the watermark.
-func (s *Service) pivotRows(tenantID string, w watermarks, cols []string) (string, []any) {
+// and, worked out on the fly, every response of the alumni who have a submission newer than the watermark
+// (w.tail[srcPivot] says whether there are any; without them the query skips that part).
+//
+// scope restricts both parts further (the table is ordered by wave, so a wave restriction is cheap).
+func (s *Service) pivotRows(tenantID string, w watermarks, cols []string, scope ...cond) (string, []any) {
 	c := strings.Join(cols, ", ")
-	wm := w[srcPivot]
-	tail, targs := s.pivotSelect(0, `tenant_id = ? AND alumnus_id IN (
-			SELECT alumnus_id FROM response_facts WHERE tenant_id = ? AND version > ?)`, tenantID, tenantID, wm)
+	wm := w.get(srcPivot)
+	sc, scArgs := andConds(scope)
 	q := &sqlb{}
 	q.add(`
 	SELECT `+c+` FROM response_pivot
 	WHERE tenant_id = ? AND gen <= ?
-		AND cityHash64(toUInt64(alumnus_id), gen) NOT IN (
-			SELECT row_key FROM insight_superseded WHERE tenant_id = ? AND source = 'pivot' AND gen <= ?)
+		AND row_key NOT IN (
+			SELECT row_key FROM insight_superseded WHERE tenant_id = ? AND source = 'pivot' AND gen <= ?)`,
+		tenantID, wm, tenantID, wm)
+	q.add(" AND "+sc, scArgs...)
+	if !w.hasTail(srcPivot) {
+		return q.String(), q.args
+	}
+	tail, targs := s.pivotSelect(0, `tenant_id = ? AND alumnus_id IN (
+			SELECT alumnus_id FROM response_facts WHERE tenant_id = ? AND version > ?)`, tenantID, tenantID, wm)
+	q.add(`
 		AND alumnus_id NOT IN (SELECT alumnus_id FROM response_facts WHERE tenant_id = ? AND version > ?)
 	UNION ALL
-	SELECT `+c+` FROM (`, tenantID, wm, tenantID, wm, tenantID, wm)
+	SELECT `+c+` FROM (`, tenantID, wm)
 	q.add(tail, targs...)
-	q.add(")")
+	q.add(") WHERE "+sc, scArgs...)
 	return q.String(), q.args
 }
 
+// scopeConds are the restrictions of f on the given dimensions.
+func scopeConds(f Filter, dims ...Dim) []cond {
+	var out []cond
+	for _, c := range f.conds("") {
+		if slices.Contains(dims, Dim(c.name)) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // funnelColumns are the columns of invitation_funnel in the order funnelSelect produces them.
-var funnelColumns = []string{"tenant_id", "gen", "invitation_id", "survey_id", "wave", "planned_at", "stages",
+var funnelColumns = []string{"tenant_id", "gen", "row_key", "invitation_id", "survey_id", "wave", "planned_at", "stages",
 	"department", "job_family", "exit_type", "exit_quarter"}
 
 // funnelSelect computes invitation_funnel rows for the invitations matching inv (a condition on
@@ -125,7 +157,8 @@ var funnelColumns = []string{"tenant_id", "gen", "invitation_id", "survey_id", "
 // atMax (0: all), with their alumnus's current segment from the registry.
 func funnelSelect(gen uint64, atMax uint64, tenantID string, inv string, iargs ...any) (string, []any) {
 	q := &sqlb{}
-	q.add(`SELECT tenant_id, toUInt64(?) AS gen, invitation_id, survey_id, wave, planned_at, stages,
+	q.add(`SELECT tenant_id, toUInt64(?) AS gen, cityHash64(toUInt64(invitation_id), gen) AS row_key, invitation_id,
+	survey_id, wave, planned_at, stages,
 	department, job_family, exit_type, exit_quarter
 FROM (
 	SELECT tenant_id, invitation_id, survey_id, wave, planned_at, stages, alumnus_id
@@ -162,18 +195,23 @@ FROM (
 // funnelRows is a subquery with a tenant's current invitation_funnel rows, as pivotRows.
 func (s *Service) funnelRows(tenantID string, w watermarks, cols []string) (string, []any) {
 	c := strings.Join(cols, ", ")
-	wm := w[srcFunnel]
-	tail, targs := funnelSelect(0, 0, tenantID, `tenant_id = ? AND invitation_id IN (
-			SELECT invitation_id FROM invitation_events WHERE tenant_id = ? AND at > toDateTime(?))`, tenantID, tenantID, wm)
+	wm := w.get(srcFunnel)
 	q := &sqlb{}
 	q.add(`
 	SELECT `+c+` FROM invitation_funnel
 	WHERE tenant_id = ? AND gen <= ?
-		AND cityHash64(toUInt64(invitation_id), gen) NOT IN (
-			SELECT row_key FROM insight_superseded WHERE tenant_id = ? AND source = 'funnel' AND gen <= ?)
+		AND row_key NOT IN (
+			SELECT row_key FROM insight_superseded WHERE tenant_id = ? AND source = 'funnel' AND gen <= ?)`,
+		tenantID, wm, tenantID, wm)
+	if !w.hasTail(srcFunnel) {
+		return q.String(), q.args
+	}
+	tail, targs := funnelSelect(0, 0, tenantID, `tenant_id = ? AND invitation_id IN (
+			SELECT invitation_id FROM invitation_events WHERE tenant_id = ? AND at > toDateTime(?))`, tenantID, tenantID, wm)
+	q.add(`
 		AND invitation_id NOT IN (SELECT invitation_id FROM invitation_events WHERE tenant_id = ? AND at > toDateTime(?))
 	UNION ALL
-	SELECT `+c+` FROM (`, tenantID, wm, tenantID, wm, tenantID, wm)
+	SELECT `+c+` FROM (`, tenantID, wm)
 	q.add(tail, targs...)
 	q.add(")")
 	return q.String(), q.args

@@ -15,6 +15,7 @@ type Deps struct {
 	Alumni  AlumniService
 	Auth    AuthService // sign-in, sessions, invitations, TOTP
 	Waves   WaveService
+	Insight InsightService
 	// Dashboards renders the HR and leadership dashboard pages (nil: no /dash routes).
 	Dashboards *dashboard.Service
 	// Ready reports whether the service can do its work (database reachable, migrations applied).

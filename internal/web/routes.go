@@ -23,6 +23,7 @@ func (s *Server) routes() {
 		api.GET("/alumni/:code", s.requireRole(hrRoles...), s.alumniGet)
 		api.POST("/alumni/import", s.requireRole(roleAdmin), s.alumniImport)
 		api.POST("/alumni/:code/erase", s.requireRole(roleAdmin), s.alumniErase)
+		s.insightRoutes(api)
 	}
 	s.waveRoutes(e.Group("", s.apiKeyAuth(), s.requireRole(hrRoles...)))
 	e.NoRoute(func(c *gin.Context) {

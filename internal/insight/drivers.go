@@ -1,0 +1,308 @@
+package insight
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+
+	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/gonum/stat/distuv"
+
+	"github.com/alumnipulse/alumnipulse/internal/stats"
+)
+
+// DriversReport relates the hindsight ratings (pay, manager, growth, …) to would-recommend and to return
+// intent: Spearman's ρ of each, Johnson's relative weights of all together, and an importance × gap
+// ranking of what to act on first. It uses the responses that rated every driver (complete cases).
+type DriversReport struct {
+	Filter   Filter          `json:"filter"`
+	MinGroup int             `json:"min_group"`
+	Target   Num             `json:"target"` // the benchmark of the gaps, on a 0–1 scale
+	Outcomes []DriverOutcome `json:"outcomes"`
+}
+
+// DriverOutcome is the driver analysis of one outcome; n counts complete cases.
+type DriverOutcome struct {
+	Cell
+	Outcome string `json:"outcome"` // "enps" (the 0–10 score) or "return_intent"
+	// Warnings say when the figures are too unstable to act on (n below 30) or could not be computed.
+	Warnings   []string       `json:"warnings,omitempty"`
+	RSquared   *Num           `json:"r_squared,omitempty"`
+	Drivers    []DriverFigure `json:"drivers,omitempty"`
+	Priorities []Priority     `json:"priorities,omitempty"`
+}
+
+// DriverFigure is one driver's relation to an outcome.
+type DriverFigure struct {
+	Driver   string   `json:"driver"` // reason code
+	Spearman Num      `json:"spearman"`
+	P        Num      `json:"p"`
+	CI       Interval `json:"ci"`
+	// Weight is the raw relative weight (its part of R²), Share its part of R² (the shares sum to 1).
+	Weight Num `json:"weight"`
+	Share  Num `json:"share"`
+	// Mean rating (1–5) and Gap = target − (mean − 1)/4.
+	Mean Num `json:"mean"`
+	Gap  Num `json:"gap"`
+}
+
+// Priority is a driver ranked by importance (its relative-weight share) × gap, 1 = act first.
+type Priority struct {
+	Driver     string `json:"driver"`
+	Importance Num    `json:"importance"`
+	Gap        Num    `json:"gap"`
+	Score      Num    `json:"score"`
+	Rank       int    `json:"rank"`
+}
+
+// minDriverN is the n below which driver weights come with a warning.
+const minDriverN = 30
+
+// driverGroup is the part of the complete cases with one (score, return intent) pair.
+type driverGroup struct {
+	score, ret int
+	n          int
+	dist       [][6]int  // dist[j][x]: how many rated driver j with x
+	sum        []float64 // Σ d_j
+	prod       []float64 // Σ d_j·d_k, upper triangle row by row
+}
+
+// Drivers analyses the responses matching f (the first wave when f names no wave or survey).
+func (s *Service) Drivers(ctx context.Context, tenantID string, f Filter) (DriversReport, error) {
+	if f.Get(DimWave) == "" && f.Get(DimSurvey) == "" {
+		f = f.With(DimWave, s.opts.FirstWave)
+	}
+	min, w, err := s.start(ctx, tenantID)
+	if err != nil {
+		return DriversReport{}, err
+	}
+	rep := DriversReport{Filter: f, MinGroup: min, Target: Num(s.opts.TargetScore)}
+	var idx []int // positions in response_pivot.drivers of the drivers some survey asks
+	for i, qs := range s.slots.drivers {
+		if len(qs) > 0 {
+			idx = append(idx, i)
+		}
+	}
+	if len(idx) == 0 {
+		return rep, nil
+	}
+	p := len(idx)
+	d := func(j int) string { return fmt.Sprintf("drivers[%d]", idx[j]+1) }
+	rowsSQL, rowsArgs := s.pivotRows(tenantID, w, columns(f, "submitted_at", "score", "return_intent", "drivers"),
+		scopeConds(f, DimWave, DimSurvey)...)
+	c := countsFor(f, "submitted_at", DimWave, DimSurvey)
+	// One pass grouped by the two outcomes (at most 11 × 5 groups): per group the distribution of every
+	// driver (for Spearman's ρ) and the sums of drivers and of their products (for the correlations
+	// behind the relative weights). Nothing per person leaves the database.
+	q := &sqlb{}
+	q.add("SELECT score, return_intent, "+c.sel, c.selArgs...)
+	var complete []string
+	for j := 0; j < p; j++ {
+		complete = append(complete, d(j)+" > 0")
+		for x := 1; x <= 5; x++ {
+			q.add(fmt.Sprintf(", countIf((%s) AND %s = %d)", c.all, d(j), x), c.allArgs...)
+		}
+	}
+	for j := 0; j < p; j++ {
+		q.add(fmt.Sprintf(", sumIf(%s, %s)", d(j), c.all), c.allArgs...)
+	}
+	for j := 0; j < p; j++ {
+		for k := j; k < p; k++ {
+			q.add(fmt.Sprintf(", sumIf(%s * %s, %s)", d(j), d(k), c.all), c.allArgs...)
+		}
+	}
+	q.add(" FROM ("+rowsSQL+")", rowsArgs...)
+	q.add(" WHERE "+strings.Join(complete, " AND ")+" AND ("+c.where+") GROUP BY score, return_intent", c.whereArgs...)
+
+	var groups []driverGroup
+	var tot tally
+	err = query(ctx, s.conn, "read drivers", q.String(), q.args, func(r interface{ Scan(...any) error }) error {
+		var score, ret int8
+		raw := make([]uint64, c.parents+1+p*5)
+		sums := make([]int64, p+p*(p+1)/2)
+		dest := []any{&score, &ret}
+		for i := range raw {
+			dest = append(dest, &raw[i])
+		}
+		for i := range sums {
+			dest = append(dest, &sums[i])
+		}
+		if err := r.Scan(dest...); err != nil {
+			return err
+		}
+		g := driverGroup{score: int(score), ret: int(ret), n: int(raw[0]), dist: make([][6]int, p),
+			sum: make([]float64, p), prod: make([]float64, p*(p+1)/2)}
+		ps := make([]int, c.parents)
+		for i := range ps {
+			ps[i] = int(raw[i+1])
+		}
+		tot.add(g.n, ps)
+		for j := 0; j < p; j++ {
+			for x := 1; x <= 5; x++ {
+				g.dist[j][x] = int(raw[c.parents+1+j*5+x-1])
+			}
+			g.sum[j] = float64(sums[j])
+		}
+		for i := range g.prod {
+			g.prod[i] = float64(sums[p+i])
+		}
+		if g.n > 0 {
+			groups = append(groups, g)
+		}
+		return nil
+	})
+	if err != nil {
+		return DriversReport{}, err
+	}
+	codes := make([]string, p)
+	for j, i := range idx {
+		codes[j] = s.slots.driverCodes[i]
+	}
+	for _, o := range []struct {
+		name string
+		get  func(g driverGroup) int
+		lo   int
+	}{
+		{MetricENPS, func(g driverGroup) int { return g.score }, 0},
+		{MetricReturnIntent, func(g driverGroup) int { return g.ret }, 1},
+	} {
+		var sub []driverGroup
+		ot := tally{parents: make([]int, len(tot.parents))}
+		for _, g := range groups {
+			if o.get(g) >= o.lo {
+				sub = append(sub, g)
+				ot.n += g.n
+			}
+		}
+		// Complete cases of one outcome are the filter's complete cases less those who skipped the
+		// outcome; the parents are shifted alike, so the differencing check compares like with like.
+		for i, pn := range tot.parents {
+			ot.parents[i] = pn - (tot.n - ot.n)
+		}
+		v, err := protect(nil, ot, min)
+		if err != nil {
+			return DriversReport{}, err
+		}
+		out := DriverOutcome{Outcome: o.name, Cell: v.total}
+		out.Key = o.name
+		if !out.Suppressed {
+			out = s.driverFigures(out, sub, codes, o.get)
+		}
+		rep.Outcomes = append(rep.Outcomes, out)
+	}
+	return rep, nil
+}
+
+// driverFigures computes one outcome's figures from its groups of complete cases.
+func (s *Service) driverFigures(out DriverOutcome, groups []driverGroup, codes []string, get func(driverGroup) int) DriverOutcome {
+	p := len(codes)
+	n := 0
+	var so, soo float64
+	sum := make([]float64, p)
+	prod := make([]float64, p*(p+1)/2)
+	cross := make([]float64, p) // Σ d_j·outcome
+	for _, g := range groups {
+		y := float64(get(g))
+		n += g.n
+		so += y * float64(g.n)
+		soo += y * y * float64(g.n)
+		for j := range sum {
+			sum[j] += g.sum[j]
+			cross[j] += y * g.sum[j]
+		}
+		for i := range prod {
+			prod[i] += g.prod[i]
+		}
+	}
+	if n < minDriverN {
+		out.Warnings = append(out.Warnings, fmt.Sprintf("only %d complete responses: below %d, treat the weights as indicative", n, minDriverN))
+	}
+	nf := float64(n)
+	tri := func(j, k int) float64 { // Σ d_j·d_k
+		if j > k {
+			j, k = k, j
+		}
+		return prod[j*p-j*(j-1)/2+(k-j)]
+	}
+	cov := func(sab, sa, sb float64) float64 { return sab - sa*sb/nf }
+	rxx := mat.NewSymDense(p, nil)
+	rxy := make([]float64, p)
+	vy := cov(soo, so, so)
+	for j := 0; j < p; j++ {
+		vj := cov(tri(j, j), sum[j], sum[j])
+		for k := j; k < p; k++ {
+			vk := cov(tri(k, k), sum[k], sum[k])
+			rxx.SetSym(j, k, cov(tri(j, k), sum[j], sum[k])/math.Sqrt(vj*vk))
+		}
+		rxy[j] = cov(cross[j], sum[j], so) / math.Sqrt(vj*vy)
+	}
+	rw, err := stats.RelativeWeightsFromCorrelations(rxx, rxy, n)
+	if err != nil {
+		reason := "relative weights could not be computed"
+		if errors.Is(err, stats.ErrDegenerate) {
+			reason += ": a rating or the outcome does not vary, or two ratings move together"
+		} else if errors.Is(err, stats.ErrInsufficientData) {
+			reason += ": too few responses"
+		}
+		out.Warnings = append(out.Warnings, reason)
+	} else {
+		out.RSquared = num(rw.RSquared)
+	}
+	var ig []stats.Driver
+	for j, code := range codes {
+		pc := pairCounts{}
+		for _, g := range groups {
+			for x := 1; x <= 5; x++ {
+				if g.dist[j][x] > 0 {
+					pc[[2]int{x, get(g)}] += g.dist[j][x]
+				}
+			}
+		}
+		rho, _ := spearman(pc)
+		pv, ci := spearmanInference(rho, n)
+		mean := sum[j] / nf
+		fig := DriverFigure{Driver: code, Spearman: Num(rho), P: Num(pv), CI: interval(ci), Mean: Num(mean),
+			Gap: Num(s.opts.TargetScore - stats.Rescale(mean, 1, 5)), Weight: Num(math.NaN()), Share: Num(math.NaN())}
+		importance := math.Abs(rho)
+		if err == nil {
+			fig.Weight, fig.Share = Num(rw.Raw[j]), Num(rw.Share[j])
+			importance = rw.Share[j]
+		}
+		out.Drivers = append(out.Drivers, fig)
+		ig = append(ig, stats.Driver{Name: code, Importance: importance, Gap: float64(fig.Gap)})
+	}
+	for _, pr := range stats.ImportanceGap(ig) {
+		out.Priorities = append(out.Priorities, Priority{Driver: pr.Name, Importance: Num(pr.Importance), Gap: Num(pr.Gap),
+			Score: Num(pr.Score), Rank: pr.Rank})
+	}
+	return out
+}
+
+// spearmanInference adds stats.SpearmanTest's p-value and 95% interval to a ρ computed from counts.
+func spearmanInference(rho float64, n int) (p float64, ci stats.Interval) {
+	p, ci = math.NaN(), stats.Interval{Lo: math.NaN(), Hi: math.NaN()}
+	if math.IsNaN(rho) {
+		return p, ci
+	}
+	rho = math.Max(-1, math.Min(1, rho))
+	if n >= 3 {
+		if math.Abs(rho) == 1 {
+			p = 0
+		} else {
+			df := float64(n - 2)
+			t := rho * math.Sqrt(df/(1-rho*rho))
+			p = 2 * distuv.StudentsT{Mu: 0, Sigma: 1, Nu: df}.Survival(math.Abs(t))
+		}
+	}
+	if n >= 4 {
+		if math.Abs(rho) == 1 {
+			ci = stats.Interval{Lo: rho, Hi: rho}
+		} else {
+			h := 1.959963984540054 * math.Sqrt((1+rho*rho/2)/float64(n-3))
+			ci = stats.Interval{Lo: math.Tanh(math.Atanh(rho) - h), Hi: math.Tanh(math.Atanh(rho) + h)}
+		}
+	}
+	return p, ci
+}

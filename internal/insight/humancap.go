@@ -1,0 +1,600 @@
+package insight
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/alumnipulse/alumnipulse/internal/stats"
+	"github.com/alumnipulse/alumnipulse/internal/suppress"
+	"github.com/alumnipulse/alumnipulse/internal/survey"
+)
+
+// HumanCapitalReport holds the human-capital figures of one fiscal year, each with its definition,
+// formula, the n it rests on and its place in ISO 30414 and in the Japanese 人的資本可視化指針 — the
+// content of the disclosure export.
+type HumanCapitalReport struct {
+	FiscalYear int      `json:"fiscal_year"`
+	From       string   `json:"from"` // first day
+	To         string   `json:"to"`   // last day
+	Department string   `json:"department,omitempty"`
+	MinGroup   int      `json:"min_group"`
+	Figures    []Figure `json:"figures"`
+}
+
+// Figure is one disclosed figure. A suppressed figure has no value and a null n.
+type Figure struct {
+	ID         string    `json:"id"`
+	Name       string    `json:"name"`
+	NameJA     string    `json:"name_ja"`
+	Value      *Num      `json:"value"`
+	Unit       string    `json:"unit"` // "%", "people", "points", "mean 1–5"
+	N          *int      `json:"n"`
+	CI         *Interval `json:"ci,omitempty"`
+	Definition string    `json:"definition"`
+	Formula    string    `json:"formula"`
+	ISO30414   string    `json:"iso30414,omitempty"`
+	JPArea     string    `json:"jp_area,omitempty"` // the guideline's area: エンゲージメント, 流動性（維持）, 流動性（採用）
+	Suppressed bool      `json:"suppressed"`
+	Reason     string    `json:"reason,omitempty"`
+	Note       string    `json:"note,omitempty"`
+}
+
+// Areas of the Japanese human-capital visualisation guideline (人的資本可視化指針) the figures belong to.
+const (
+	JPEngagement = "エンゲージメント"
+	JPRetention  = "流動性（維持）"
+	JPHiring     = "流動性（採用）"
+)
+
+// FiscalYear returns the first and the last day of fiscal year fy (fy 2025 starts in April 2025 by
+// default).
+func (s *Service) FiscalYear(fy int) (first, last time.Time) {
+	first = time.Date(fy, s.opts.FiscalYearStart, 1, 0, 0, 0, 0, time.UTC)
+	return first, first.AddDate(1, 0, -1)
+}
+
+// boomerangYears is how far back the boomerang cohort reaches: voluntary leavers of the last five years.
+const boomerangYears = 5
+
+// HumanCapital computes the figures of fiscal year fy, for the company or one department.
+func (s *Service) HumanCapital(ctx context.Context, tenantID string, fy int, department string) (HumanCapitalReport, error) {
+	if fy < 1971 || fy > 2100 {
+		return HumanCapitalReport{}, &ValidationError{"fy", "want a year such as 2025"}
+	}
+	min, w, err := s.start(ctx, tenantID)
+	if err != nil {
+		return HumanCapitalReport{}, err
+	}
+	first, last := s.FiscalYear(fy)
+	rep := HumanCapitalReport{FiscalYear: fy, From: first.Format(time.DateOnly), To: last.Format(time.DateOnly),
+		Department: department, MinGroup: min}
+	hc, err := s.headcountFor(ctx, tenantID, first, last, department)
+	if err != nil {
+		return HumanCapitalReport{}, err
+	}
+	lv, err := s.leavers(ctx, tenantID, w, first, last, department)
+	if err != nil {
+		return HumanCapitalReport{}, err
+	}
+	add := func(f Figure) { rep.Figures = append(rep.Figures, f) }
+
+	// Headcount and turnover.
+	avg := Figure{ID: "average_headcount", Name: "Average headcount", NameJA: "平均従業員数", Unit: "people",
+		Definition: "Average number of employees in the fiscal year, as reported by HR",
+		Formula:    "mean of the month-end headcounts of the year (or the reported yearly average)",
+		ISO30414:   "Workforce availability: number of employees"}
+	if math.IsNaN(hc.average) {
+		avg.Suppressed, avg.Reason = true, "no headcount reported"
+	} else {
+		avg.Value = num(hc.average)
+		avg.N = intp(hc.months)
+		avg.Note = fmt.Sprintf("n = months reported (%d)", hc.months)
+	}
+	add(avg)
+	rate := func(id, name, ja, def, formula, iso string, count int) Figure {
+		f := Figure{ID: id, Name: name, NameJA: ja, Unit: "%", Definition: def, Formula: formula, ISO30414: iso, JPArea: JPRetention}
+		switch {
+		case math.IsNaN(hc.average) || hc.average <= 0:
+			f.Suppressed, f.Reason = true, "no headcount reported"
+		case count > 0 && count < min:
+			f.Suppressed, f.Reason = true, suppress.ReasonBelowMinimum
+		default:
+			f.Value, f.N = num(100*stats.Turnover(count, hc.average).Value), intp(count)
+		}
+		return f
+	}
+	add(rate("turnover_rate", "Turnover rate", "離職率", "Leavers in the year as a share of the average headcount",
+		"leavers ÷ average headcount × 100", "Turnover: turnover rate", lv.all))
+	add(rate("voluntary_turnover_rate", "Voluntary turnover rate", "自発的離職率",
+		"Employees who chose to leave, as a share of the average headcount",
+		"voluntary leavers ÷ average headcount × 100", "Turnover: voluntary turnover rate", lv.voluntary))
+	add(rate("regrettable_turnover_rate", "Regrettable voluntary turnover rate", "惜しまれる自発的離職率",
+		"Voluntary leavers HR marked as regrettable (people the company wanted to keep), as a share of the average headcount",
+		"regrettable voluntary leavers ÷ average headcount × 100", "Turnover: voluntary turnover (regretted leavers)", lv.regrettable))
+	ret := Figure{ID: "retention_rate", Name: "Retention rate", NameJA: "定着率", Unit: "%", JPArea: JPRetention,
+		Definition: "Of the employees at the start of the year, the share still employed at its end (hires during the year not counted)",
+		Formula:    "(headcount at the start − leavers hired before the start) ÷ headcount at the start × 100",
+		ISO30414:   "Organizational culture: retention rate"}
+	switch {
+	case hc.opening <= 0:
+		ret.Suppressed, ret.Reason = true, "no headcount reported for the month before the year"
+	case lv.hiredBefore > 0 && lv.hiredBefore < min:
+		ret.Suppressed, ret.Reason = true, suppress.ReasonBelowMinimum
+	default:
+		r := stats.Retention(hc.opening, hc.opening-lv.hiredBefore)
+		ret.Value, ret.N = num(100*r.Value), intp(hc.opening)
+	}
+	add(ret)
+	add(s.countFigure("leavers", "Leavers", "離職者数", "People whose employment ended in the year", "count of exit dates in the year",
+		"Turnover: number of leavers", JPRetention, lv.all, min))
+
+	// Exit reasons as stated at exit: a breakdown of the leavers, protected as one.
+	var reasons []tally
+	for _, r := range sortedKeys(lv.byReason) {
+		reasons = append(reasons, tally{key: r, n: lv.byReason[r]})
+	}
+	if v, err := protect(reasons, tally{n: lv.all}, min); err == nil && !v.total.Suppressed {
+		for _, r := range reasons {
+			c := v.groups[r.key]
+			f := Figure{ID: "exit_reason_stated:" + r.key, Name: "Exit reason stated at exit: " + r.key,
+				NameJA: "退職時の申告理由: " + reasonJA(r.key), Unit: "%", JPArea: JPRetention,
+				Definition: "Share of the year's leavers by the main reason recorded at exit",
+				Formula:    "leavers with the reason ÷ leavers × 100", ISO30414: "Turnover: exit (turnover) reasons"}
+			f.Suppressed, f.Reason = c.Suppressed, c.Reason
+			if !c.Suppressed {
+				f.Value, f.N = num(100*float64(r.n)/float64(lv.all)), intp(r.n)
+				sh := share(r.n, lv.all)
+				f.CI = &Interval{Lo: sh.CI.Lo * 100, Hi: sh.CI.Hi * 100}
+			}
+			add(f)
+		}
+	}
+
+	// What alumni say: the first wave's answers submitted in the year.
+	sf := Filter{From: first, To: last.AddDate(0, 0, 1), Values: map[Dim]string{DimWave: s.opts.FirstWave}}
+	if department != "" {
+		sf.Values[DimDepartment] = department
+	}
+	if err := s.surveyFigures(ctx, tenantID, sf, min, add); err != nil {
+		return HumanCapitalReport{}, err
+	}
+	part := Figure{ID: "alumni_participation", Name: "Alumni participation", NameJA: "アルムナイ参加率", Unit: "%", JPArea: JPHiring,
+		Definition: "Share of the year's leavers who agreed to stay in touch (consented to alumni surveys and contact)",
+		Formula:    "consenting leavers ÷ leavers × 100"}
+	if lv.consented < min || lv.all < min {
+		part.Suppressed, part.Reason = true, suppress.ReasonBelowMinimum
+	} else {
+		sh := share(lv.consented, lv.all)
+		part.Value, part.N, part.CI = num(100*float64(sh.Estimate)), intp(lv.all), &Interval{Lo: sh.CI.Lo * 100, Hi: sh.CI.Hi * 100}
+	}
+	add(part)
+
+	// Hiring from the alumni network.
+	hires, err := s.hires(ctx, tenantID, first, last, department)
+	if err != nil {
+		return HumanCapitalReport{}, err
+	}
+	add(s.countFigure("rehires", "Rehired alumni (boomerangs)", "アルムナイ再雇用数", "Former employees hired again in the year",
+		"count of rehires recorded by HR in the year", "Recruitment: hires (of former employees)", JPHiring, hires[Rehired], min))
+	add(s.countFigure("referral_hires", "Referral hires through alumni", "アルムナイ紹介採用数",
+		"People hired in the year on the referral of a former employee", "count of referral hires recorded by HR in the year",
+		"Recruitment: hires (through referral)", JPHiring, hires[Referral], min))
+	km, err := s.boomerang(ctx, tenantID, w, first, last, department)
+	if err != nil {
+		return HumanCapitalReport{}, err
+	}
+	for _, months := range []int{12, 24} {
+		f := Figure{ID: fmt.Sprintf("boomerang_rate_%dm", months), Name: fmt.Sprintf("Boomerang rate within %d months", months),
+			NameJA: fmt.Sprintf("%dか月以内の再入社率", months), Unit: "%", JPArea: JPHiring,
+			Definition: fmt.Sprintf("Share of voluntary leavers (exits in the %d years to the year's end) expected to be rehired within %d months of leaving", boomerangYears, months),
+			Formula:    "1 − S(t), Kaplan–Meier with follow-up to the year's end (alumni not rehired are censored), 95% log-log interval",
+			ISO30414:   "Recruitment, mobility and turnover (rehires)"}
+		pt, ok := km.CumulativeIncidenceAt(float64(months))
+		switch {
+		case km.N < min:
+			f.Suppressed, f.Reason = true, suppress.ReasonBelowMinimum
+		case !ok:
+			f.Suppressed, f.Reason = true, "follow-up shorter than the horizon"
+		default:
+			f.Value, f.N = num(100*pt.Estimate), intp(km.N)
+			f.CI = &Interval{Lo: Num(100 * pt.CI.Lo), Hi: Num(100 * pt.CI.Hi)}
+			f.Note = fmt.Sprintf("%d rehires among %d leavers", km.Events, km.N)
+		}
+		add(f)
+	}
+	return rep, nil
+}
+
+func intp(n int) *int { return &n }
+
+func (s *Service) countFigure(id, name, ja, def, formula, iso, area string, n, min int) Figure {
+	f := Figure{ID: id, Name: name, NameJA: ja, Unit: "people", Definition: def, Formula: formula, ISO30414: iso, JPArea: area}
+	if n > 0 && n < min {
+		f.Suppressed, f.Reason = true, suppress.ReasonBelowMinimum
+		return f
+	}
+	f.Value, f.N = num(float64(n)), intp(n)
+	return f
+}
+
+// surveyFigures adds the figures from the first wave's answers: alumni eNPS, return intent, the
+// management rating (a retrospective view of leadership), the true reasons and the response rate.
+func (s *Service) surveyFigures(ctx context.Context, tenantID string, f Filter, min int, add func(Figure)) error {
+	enps, err := s.ENPS(ctx, tenantID, f, "")
+	if err != nil {
+		return err
+	}
+	e := Figure{ID: "alumni_enps", Name: "Alumni eNPS (3 months after exit)", NameJA: "アルムナイeNPS（退職3か月後）", Unit: "points",
+		JPArea:     JPEngagement,
+		Definition: "Net promoter score of former employees asked how likely they are to recommend the company as a place to work",
+		Formula:    "% answering 9–10 − % answering 0–6; 95% CI ± 1.96·SE, SE = 100·√((pP + pD − (pP − pD)²)/n)",
+		ISO30414:   "Organizational culture: engagement / satisfaction / commitment (alumni view)"}
+	fromCell(&e, enps.Total.Cell)
+	if enps.Total.ENPS != nil {
+		e.Value, e.CI = num(float64(enps.Total.ENPS.Score)), &enps.Total.ENPS.CI
+	}
+	add(e)
+	ri, err := s.ReturnIntent(ctx, tenantID, f, "")
+	if err != nil {
+		return err
+	}
+	r := Figure{ID: "alumni_return_intent", Name: "Alumni who would return", NameJA: "再入社意向のあるアルムナイの割合", Unit: "%",
+		JPArea:     JPHiring,
+		Definition: "Share of former employees answering 4 or 5 (of 5) to whether they would work for the company again",
+		Formula:    "answers 4–5 ÷ answers × 100, 95% Wilson interval"}
+	fromCell(&r, ri.Total.Cell)
+	if tb := ri.Total.TopBox; tb != nil {
+		r.Value, r.CI = num(100*float64(tb.Estimate)), &Interval{Lo: tb.CI.Lo * 100, Hi: tb.CI.Hi * 100}
+	}
+	add(r)
+	lt, err := s.driverTopBox(ctx, tenantID, f, "manager", min)
+	if err != nil {
+		return err
+	}
+	lt.ID, lt.Name, lt.NameJA, lt.JPArea = "leadership_trust_alumni", "Leadership trust (alumni's retrospective rating)", "上司・マネジメントへの評価（アルムナイ）", JPEngagement
+	lt.Definition = "Share of former employees satisfied (4–5 of 5) with the support and management they received, looking back"
+	lt.Formula = "answers 4–5 ÷ answers × 100, 95% Wilson interval"
+	lt.ISO30414 = "Leadership: leadership trust (from leavers' hindsight ratings)"
+	add(lt)
+	cg, err := s.CandourGap(ctx, tenantID, f, "")
+	if err != nil {
+		return err
+	}
+	if cg.Changed.N != nil {
+		total := *cg.Changed.N
+		for _, t := range cg.True {
+			fig := Figure{ID: "exit_reason_true:" + t.Key, Name: "True main reason for leaving (3 months on): " + t.Key,
+				NameJA: "本当の退職理由（退職3か月後）: " + reasonJA(t.Key), Unit: "%", JPArea: JPRetention,
+				Definition: "Share of former employees by the main reason for leaving they give three months after exit",
+				Formula:    "answers with the reason ÷ answers × 100", ISO30414: "Turnover: exit (turnover) reasons"}
+			fromCell(&fig, t.Cell)
+			if t.N != nil {
+				fig.Value = num(100 * float64(*t.N) / float64(total))
+			}
+			add(fig)
+		}
+		ch := Figure{ID: "candour_gap", Name: "Leavers whose real reason differs from the stated one", NameJA: "申告理由と本当の理由が異なる割合",
+			Unit: "%", JPArea: JPRetention,
+			Definition: "Share of first-wave respondents whose main reason three months on differs from the reason recorded at exit",
+			Formula:    "respondents with true reason ≠ stated reason ÷ respondents × 100, 95% Wilson interval"}
+		fromCell(&ch, cg.Changed.Cell)
+		if c := cg.Changed.Changed; c != nil {
+			ch.Value, ch.CI = num(100*float64(c.Estimate)), &Interval{Lo: c.CI.Lo * 100, Hi: c.CI.Hi * 100}
+		}
+		add(ch)
+	}
+	ff := Filter{From: f.From, To: f.To, Values: map[Dim]string{DimWave: f.Get(DimWave)}}
+	if d := f.Get(DimDepartment); d != "" {
+		ff.Values[DimDepartment] = d
+	}
+	fn, err := s.Funnel(ctx, tenantID, ff, "")
+	if err != nil {
+		return err
+	}
+	rr := Figure{ID: "survey_response_rate", Name: "Alumni survey response rate", NameJA: "アルムナイ調査回答率", Unit: "%",
+		JPArea:     JPEngagement,
+		Definition: "Share of delivered first-wave invitations planned in the year that were answered",
+		Formula:    "submitted ÷ (sent − bounced) × 100, 95% Wilson interval"}
+	fromCell(&rr, fn.Total.Cell)
+	if st := fn.Total.Stages; st != nil {
+		rr.Value, rr.N = num(100*float64(st.ResponseRate.Estimate)), intp(st.Delivered)
+		rr.CI = &Interval{Lo: st.ResponseRate.CI.Lo * 100, Hi: st.ResponseRate.CI.Hi * 100}
+	}
+	add(rr)
+	return nil
+}
+
+func fromCell(f *Figure, c Cell) {
+	f.N, f.Suppressed, f.Reason = c.N, c.Suppressed, c.Reason
+}
+
+// driverTopBox is the share rating one driver 4–5 of 5 among the responses matching f.
+func (s *Service) driverTopBox(ctx context.Context, tenantID string, f Filter, code string, min int) (Figure, error) {
+	fig := Figure{Unit: "%"}
+	i := slices.Index(s.slots.driverCodes, code)
+	if i < 0 || len(s.slots.drivers[i]) == 0 {
+		fig.Suppressed, fig.Reason = true, "no survey asks this"
+		return fig, nil
+	}
+	_, w, err := s.start(ctx, tenantID)
+	if err != nil {
+		return fig, err
+	}
+	col := fmt.Sprintf("drivers[%d]", i+1)
+	rowsSQL, rowsArgs := s.pivotRows(tenantID, w, columns(f, "submitted_at", "drivers"))
+	c := countsFor(f, "submitted_at")
+	q := &sqlb{}
+	q.add("SELECT countIf(("+c.all+") AND "+col+" >= 4), "+c.sel, append(append([]any{}, c.allArgs...), c.selArgs...)...)
+	q.add(" FROM ("+rowsSQL+")", rowsArgs...)
+	q.add(" WHERE "+col+" > 0 AND ("+c.where+")", c.whereArgs...)
+	var top uint64
+	var tot tally
+	err = query(ctx, s.conn, "read driver rating", q.String(), q.args, func(r interface{ Scan(...any) error }) error {
+		n, ps, err := scanCounts(r, c.parents, &top)
+		tot.add(n, ps)
+		return err
+	})
+	if err != nil {
+		return fig, err
+	}
+	v, err := protect(nil, tot, min)
+	if err != nil {
+		return fig, err
+	}
+	fromCell(&fig, v.total)
+	if !v.total.Suppressed {
+		sh := share(int(top), tot.n)
+		fig.Value, fig.CI = num(100*float64(sh.Estimate)), &Interval{Lo: sh.CI.Lo * 100, Hi: sh.CI.Hi * 100}
+	}
+	return fig, nil
+}
+
+// headcount is what HR reported for a fiscal year.
+type headcount struct {
+	average float64 // NaN when nothing was reported
+	months  int
+	opening int // headcount at the end of the month before the year; 0 when not reported
+}
+
+func (s *Service) headcountFor(ctx context.Context, tenantID string, first, last time.Time, department string) (headcount, error) {
+	type key struct {
+		kind  string
+		start time.Time
+	}
+	company := map[key]int{}
+	sumDept := map[key]int{}
+	err := query(ctx, s.conn, "read headcounts", `
+		SELECT toString(kind), period_start, department, argMax(headcount, version), argMax(deleted, version)
+		FROM headcounts
+		WHERE tenant_id = ? AND period_start >= toDate(?) AND period_start <= toDate(?) AND (department = ? OR ? = '')
+		GROUP BY kind, period_start, department`,
+		[]any{tenantID, first.AddDate(0, -1, 0).Format(time.DateOnly), last.Format(time.DateOnly), department, department},
+		func(r interface{ Scan(...any) error }) error {
+			var kind, dept string
+			var start time.Time
+			var n uint32
+			var deleted uint8
+			if err := r.Scan(&kind, &start, &dept, &n, &deleted); err != nil {
+				return err
+			}
+			if deleted == 1 {
+				return nil
+			}
+			k := key{kind, start.UTC()}
+			if dept == department {
+				company[k] = int(n)
+			} else {
+				sumDept[k] += int(n)
+			}
+			return nil
+		})
+	if err != nil {
+		return headcount{}, err
+	}
+	// The company's own figure wins; otherwise the departments add up to it.
+	get := func(k key) (int, bool) {
+		if n, ok := company[k]; ok {
+			return n, true
+		}
+		n, ok := sumDept[k]
+		return n, ok
+	}
+	hc := headcount{average: math.NaN()}
+	if n, ok := get(key{KindFiscalYear, first}); ok {
+		hc.average, hc.months = float64(n), 12
+	} else {
+		var months []float64
+		for m := first; !m.After(last); m = m.AddDate(0, 1, 0) {
+			if n, ok := get(key{KindMonth, m}); ok {
+				months = append(months, float64(n))
+			}
+		}
+		if len(months) > 0 {
+			hc.average, hc.months = stats.AverageHeadcount(months), len(months)
+		}
+	}
+	if n, ok := get(key{KindMonth, first.AddDate(0, -1, 0)}); ok {
+		hc.opening = n
+	}
+	return hc, nil
+}
+
+// leaverCounts are the year's leavers by kind.
+type leaverCounts struct {
+	all, voluntary, regrettable, consented, hiredBefore int
+	byReason                                            map[string]int
+}
+
+func (s *Service) leavers(ctx context.Context, tenantID string, w watermarks, first, last time.Time, department string) (leaverCounts, error) {
+	cur, curArgs := alumniSource.currentCond(tenantID, w.get(srcAlumni))
+	q := &sqlb{}
+	q.add(`SELECT toString(exit_type), regrettable, exit_reason, consent, hire_date < toDate(?), count()
+		FROM alumni
+		WHERE tenant_id = ? AND exit_date >= toDate(?) AND exit_date <= toDate(?) AND (department = ? OR ? = '') AND `,
+		first.Format(time.DateOnly), tenantID, first.Format(time.DateOnly), last.Format(time.DateOnly), department, department)
+	q.add(cur, curArgs...)
+	q.add(" GROUP BY exit_type, regrettable, exit_reason, consent, hire_date < toDate(?)", first.Format(time.DateOnly))
+	lc := leaverCounts{byReason: map[string]int{}}
+	err := query(ctx, s.conn, "read leavers", q.String(), q.args, func(r interface{ Scan(...any) error }) error {
+		var exitType, reason string
+		var regrettable, consent, before uint8
+		var n uint64
+		if err := r.Scan(&exitType, &regrettable, &reason, &consent, &before, &n); err != nil {
+			return err
+		}
+		c := int(n)
+		lc.all += c
+		if exitType == "voluntary" {
+			lc.voluntary += c
+			if regrettable == 1 {
+				lc.regrettable += c
+			}
+		}
+		if consent == 1 {
+			lc.consented += c
+		}
+		if before == 1 {
+			lc.hiredBefore += c
+		}
+		if reason == "" {
+			reason = UnknownReason
+		}
+		lc.byReason[reason] += c
+		return nil
+	})
+	return lc, err
+}
+
+// hires counts rehires and referral hires recorded in the year.
+func (s *Service) hires(ctx context.Context, tenantID string, first, last time.Time, department string) (map[HireKind]int, error) {
+	out := map[HireKind]int{}
+	err := query(ctx, s.conn, "read hires", `
+		SELECT toString(event), count() FROM alumni_events
+		WHERE tenant_id = ? AND event IN ('rehired', 'referral') AND at >= toDateTime(?) AND at < toDateTime(?)
+			AND (? = '' OR alumnus_id IN (SELECT alumnus_id FROM alumni WHERE tenant_id = ? AND department = ?))
+		GROUP BY event`,
+		[]any{tenantID, first.Format(time.DateTime), last.AddDate(0, 0, 1).Format(time.DateTime), department, tenantID, department},
+		func(r interface{ Scan(...any) error }) error {
+			var ev string
+			var n uint64
+			if err := r.Scan(&ev, &n); err != nil {
+				return err
+			}
+			out[HireKind(ev)] = int(n)
+			return nil
+		})
+	return out, err
+}
+
+// daysPerMonth converts the Kaplan–Meier durations (days) to months.
+const daysPerMonth = 365.25 / 12
+
+// boomerang estimates the time from exit to rehire of the voluntary leavers of the boomerangYears to the
+// year's end, followed up to the year's end (or today).
+func (s *Service) boomerang(ctx context.Context, tenantID string, w watermarks, first, last time.Time, department string) (stats.KMCurve, error) {
+	end := last
+	if today := s.opts.Now().UTC().Truncate(24 * time.Hour); today.Before(end) {
+		end = today
+	}
+	from := last.AddDate(-boomerangYears, 0, 1)
+	cur, curArgs := alumniSource.currentCond(tenantID, w.get(srcAlumni))
+	q := &sqlb{}
+	q.add(`SELECT toInt32(if(rehired, toDate(r) - exit_date, toDate(?) - exit_date)) AS days, rehired, count()
+		FROM (
+			SELECT exit_date, arrayFilter(x -> x >= toDateTime(exit_date) AND x < toDateTime(toDate(?)) + 86400, rs) AS after,
+				notEmpty(after) AS rehired, arrayReduce('min', after) AS r
+			FROM (
+				SELECT alumnus_id, exit_date FROM alumni
+				WHERE tenant_id = ? AND exit_type = 'voluntary' AND exit_date >= toDate(?) AND exit_date <= toDate(?)
+					AND (department = ? OR ? = '') AND `, end.Format(time.DateOnly), end.Format(time.DateOnly), tenantID,
+		from.Format(time.DateOnly), end.Format(time.DateOnly), department, department)
+	q.add(cur, curArgs...)
+	q.add(`
+			) ANY LEFT JOIN (
+				SELECT alumnus_id, groupArray(at) AS rs FROM alumni_events
+				WHERE tenant_id = ? AND event = 'rehired' GROUP BY alumnus_id
+			) USING alumnus_id
+		)
+		GROUP BY days, rehired`, tenantID)
+	counts := map[int][2]int{} // days → (rehired, censored)
+	err := query(ctx, s.conn, "read boomerangs", q.String(), q.args, func(r interface{ Scan(...any) error }) error {
+		var days int32
+		var rehired uint8
+		var n uint64
+		if err := r.Scan(&days, &rehired, &n); err != nil {
+			return err
+		}
+		c := counts[int(days)]
+		c[1-int(rehired)] += int(n)
+		counts[int(days)] = c
+		return nil
+	})
+	if err != nil {
+		return stats.KMCurve{}, err
+	}
+	return kaplanMeier(counts, daysPerMonth), nil
+}
+
+// kaplanMeier is stats.KaplanMeier from counts: at each duration (in days, divided by unit for the
+// curve's time) how many had the event and how many were censored. It computes exactly what stats does
+// for the expanded durations, without a slice per person (tested against it).
+func kaplanMeier(counts map[int][2]int, unit float64) stats.KMCurve {
+	days := make([]int, 0, len(counts))
+	n := 0
+	for d, c := range counts {
+		if c[0]+c[1] > 0 {
+			days = append(days, d)
+			n += c[0] + c[1]
+		}
+	}
+	slices.Sort(days)
+	curve := stats.KMCurve{N: n}
+	if n == 0 {
+		return curve
+	}
+	curve.MaxTime = float64(days[len(days)-1]) / unit
+	const z = 1.959963984540054
+	s, greenwood := 1.0, 0.0
+	atRisk := n
+	for _, day := range days {
+		d, cens := counts[day][0], counts[day][1]
+		t := float64(day) / unit
+		if d > 0 {
+			s *= 1 - float64(d)/float64(atRisk)
+			step := stats.KMStep{Time: t, AtRisk: atRisk, Events: d, Survival: s, SE: math.NaN(),
+				CI: stats.Interval{Lo: math.NaN(), Hi: math.NaN()}}
+			if d < atRisk {
+				greenwood += float64(d) / (float64(atRisk) * float64(atRisk-d))
+				step.SE = s * math.Sqrt(greenwood)
+				a := z * math.Sqrt(greenwood) / math.Abs(math.Log(s))
+				step.CI = stats.Interval{Lo: math.Pow(s, math.Exp(a)), Hi: math.Pow(s, math.Exp(-a))}
+			} else {
+				greenwood = math.Inf(1)
+			}
+			curve.Steps = append(curve.Steps, step)
+			curve.Events += d
+		}
+		if len(curve.Steps) > 0 {
+			curve.Steps[len(curve.Steps)-1].Censored += cens
+		}
+		atRisk -= d + cens
+	}
+	return curve
+}
+
+// reasonJA is the Japanese label of a reason code (the code itself when unknown).
+func reasonJA(code string) string {
+	if code == UnknownReason {
+		return "不明"
+	}
+	if code == "other" {
+		return "その他"
+	}
+	if r, ok := survey.ReasonByCode(code); ok {
+		return r.Label.JA
+	}
+	return code
+}
