@@ -18,6 +18,8 @@ import (
 	"github.com/alumnipulse/alumnipulse/internal/auth"
 	"github.com/alumnipulse/alumnipulse/internal/comments"
 	"github.com/alumnipulse/alumnipulse/internal/config"
+	"github.com/alumnipulse/alumnipulse/internal/dashboard"
+	"github.com/alumnipulse/alumnipulse/internal/dashboard/live"
 	"github.com/alumnipulse/alumnipulse/internal/db"
 	"github.com/alumnipulse/alumnipulse/internal/demo"
 	"github.com/alumnipulse/alumnipulse/internal/insight"
@@ -47,6 +49,8 @@ type App struct {
 	Events   *invite.Recorder // invitation events recorded on the request path; Close flushes it
 	Waves    *wave.Scheduler
 	Insight  *insight.Service
+	// Dashboards renders the HR and leadership dashboard pages.
+	Dashboards *dashboard.Service
 
 	migrations *migrate.Runner
 }
@@ -92,6 +96,11 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	}
 	a.Waves = wave.FromConfig(cfg, conn, a.Tenants, a.Invites, a.Alumni, log)
 	a.Insight = insight.New(conn, a.Surveys, a.Tenants, a.Audit, insight.Options{Log: log})
+	if a.Dashboards, err = live.NewService(cfg, live.Deps{Conn: conn, Comments: a.Comments, Waves: a.Waves,
+		Insights: a.Insight}, log); err != nil {
+		conn.Close()
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -137,7 +146,7 @@ func (a *App) StartBackground(ctx context.Context) (wait func()) {
 func (a *App) WebDeps() web.Deps {
 	return web.Deps{Tenants: a.Tenants, Audit: a.Audit, Alumni: a.Alumni, Auth: a.Auth, Ready: a.Ready,
 		Survey: web.SurveyDeps{Catalog: a.Surveys, Invites: a.Invites, Alumni: a.Alumni, Answers: a.Answers, Events: a.Events},
-		Waves:  a.Waves, Insight: a.Insight}
+		Waves:  a.Waves, Insight: a.Insight, Dashboards: a.Dashboards}
 }
 
 // Close flushes the answers and events still queued, then releases the database connection.

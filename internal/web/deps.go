@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/alumnipulse/alumnipulse/internal/audit"
+	"github.com/alumnipulse/alumnipulse/internal/dashboard"
 	"github.com/alumnipulse/alumnipulse/internal/tenant"
 )
 
@@ -16,6 +17,8 @@ type Deps struct {
 	Survey  SurveyDeps
 	Waves   WaveService
 	Insight InsightService
+	// Dashboards renders the HR and leadership dashboard pages (nil: no /dash routes).
+	Dashboards *dashboard.Service
 	// Ready reports whether the service can do its work (database reachable, migrations applied).
 	Ready func(ctx context.Context) error
 }

@@ -15,6 +15,8 @@ func (s *Server) routes() {
 	s.pages = s.authRoutes(s.deps.Auth)
 	e.GET("/", s.pages.sessionAuth(), func(c *gin.Context) { c.Redirect(http.StatusSeeOther, "/dash/overview") })
 
+	s.dashRoutes(s.pages.sessionAuth(), s.pages.csrf())
+
 	api := e.Group("/api/v1", s.apiKeyAuth())
 	{
 		api.GET("/alumni/:code", s.requireRole(hrRoles...), s.alumniGet)

@@ -1,0 +1,101 @@
+package live
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/alumnipulse/alumnipulse/internal/dashboard"
+	"github.com/alumnipulse/alumnipulse/internal/textanalysis"
+)
+
+// maxNetworkDocs bounds the comments one network is built from (the newest ones).
+const maxNetworkDocs = 20000
+
+// textWhere is the WHERE clause of text_analyses for a query's filters, tenant first.
+func textWhere(q dashboard.Query) (string, []any) {
+	conds := []string{"tenant_id = ?"}
+	args := []any{q.TenantID}
+	eq := func(col, v string) {
+		if v != "" {
+			conds = append(conds, col+" = ?")
+			args = append(args, v)
+		}
+	}
+	eq("wave", q.Filters.Wave)
+	eq("department", q.Filters.Department)
+	eq("exit_type", q.Filters.ExitType)
+	eq("tenure_band", q.Filters.TenureBand)
+	if !q.From.IsZero() {
+		conds = append(conds, "submitted_at >= ?")
+		args = append(args, q.From.UTC())
+	}
+	if !q.To.IsZero() {
+		conds = append(conds, "submitted_at < ?")
+		args = append(args, q.To.UTC())
+	}
+	return strings.Join(conds, " AND "), args
+}
+
+// cooccurrence is the network of terms written together in one comment, with communities of terms that
+// go together. A term must appear in at least the tenant's minimum group of comments, so no one's rare
+// wording is on show.
+func (s *Source) cooccurrence(ctx context.Context, q dashboard.Query) (dashboard.Data, error) {
+	minN := q.Settings.WithDefaults().MinGroupSize
+	top := 30
+	if v, err := strconv.Atoi(q.Options["top"]); err == nil {
+		top = v
+	}
+	where, args := textWhere(q)
+	rows, err := s.d.Conn.Query(ctx, `
+		SELECT terms FROM text_analyses FINAL
+		WHERE `+where+` AND notEmpty(terms)
+		ORDER BY submitted_at DESC
+		LIMIT ?`, append(args, uint64(maxNetworkDocs))...)
+	if err != nil {
+		return dashboard.Data{}, fmt.Errorf("read comment terms: %w", err)
+	}
+	defer rows.Close()
+	var docs [][]string
+	for rows.Next() {
+		var terms []string
+		if err := rows.Scan(&terms); err != nil {
+			return dashboard.Data{}, fmt.Errorf("read comment terms: %w", err)
+		}
+		docs = append(docs, terms)
+	}
+	if err := rows.Err(); err != nil {
+		return dashboard.Data{}, fmt.Errorf("read comment terms: %w", err)
+	}
+	d := dashboard.Data{N: len(docs), MinN: minN, Network: &dashboard.Network{}}
+	if len(docs) < minN {
+		d.Suppressed = true
+		return d, nil
+	}
+	net := textanalysis.Cooccurrence(docs, 0.05, minN)
+	// The most frequent terms that have a partner (a lone term says nothing about what goes together).
+	linked := map[int]bool{}
+	for _, e := range net.Edges {
+		linked[e.From], linked[e.To] = true, true
+	}
+	keep := map[int]bool{}
+	for i := range net.Nodes {
+		if linked[i] && len(keep) < top {
+			keep[i] = true
+		}
+	}
+	lang := q.Locale
+	for i, n := range net.Nodes {
+		if keep[i] {
+			d.Network.Nodes = append(d.Network.Nodes, dashboard.Node{ID: strconv.Itoa(i), Label: n.Term, Weight: float64(n.Count),
+				Group: label(lang, "グループ", "Group") + " " + strconv.Itoa(n.Community+1)})
+		}
+	}
+	for _, e := range net.Edges {
+		if keep[e.From] && keep[e.To] {
+			d.Network.Edges = append(d.Network.Edges, dashboard.Edge{From: strconv.Itoa(e.From), To: strconv.Itoa(e.To), Weight: float64(e.Count)})
+		}
+	}
+	return d, nil
+}
