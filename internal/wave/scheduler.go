@@ -91,7 +91,7 @@ type Deps struct {
 type Options struct {
 	BaseURL     string        // links are {BaseURL}/s/{token} and {BaseURL}/o/{token}
 	Workers     int           // concurrent sends per tenant; default 4
-	Chunk       int           // sends whose intents are written together; default 16
+	Chunk       int           // sends whose intents are written together; default 32
 	MaxAttempts int           // failed passes after which a send is given up; default 5
 	RetryBase   time.Duration // wait after a failed pass, doubled each time; default 15m
 	StormAfter  int           // consecutive failures that stop the pass; default 20
@@ -107,7 +107,7 @@ func New(deps Deps, opts Options) *Scheduler {
 		opts.Workers = 4
 	}
 	if opts.Chunk <= 0 {
-		opts.Chunk = 16
+		opts.Chunk = 32
 	}
 	if opts.MaxAttempts <= 0 {
 		opts.MaxAttempts = 5

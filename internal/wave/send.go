@@ -20,7 +20,8 @@ type outgoing struct {
 	inv     invite.Invitation
 	alumnus uuid.UUID
 	seq     int
-	intents int // intents recorded before this pass's
+	intents int  // intents recorded before this pass's
+	created bool // the invitation is new: its 'planned' event goes with the intent
 	to      contact
 	msg     *mail.Message
 }
@@ -104,6 +105,10 @@ func (s *Scheduler) send(ctx context.Context, t tenant.Tenant, st Settings, m Ma
 				break
 			}
 			done++
+			if r.compose != nil && r.out.created {
+				// Its 'planned' would have gone with the intent.
+				pending = append(pending, event{Invitation: r.out.inv, Kind: invite.EventPlanned, At: s.opts.Now()})
+			}
 			if e, ok := s.classify(r, rep, &consecutive, stop); ok {
 				pending = append(pending, e)
 				if e.Kind == invite.EventBounced {
@@ -267,14 +272,17 @@ func (s *Scheduler) produce(ctx context.Context, t tenant.Tenant, st Settings, m
 func (s *Scheduler) claim(ctx context.Context, t tenant.Tenant, owner string, outs []*outgoing,
 	ready chan<- *outgoing, results chan<- outcome) error {
 	now := s.opts.Now()
-	intents := make([]event, len(outs))
+	intents := make([]event, 0, len(outs)+len(outs)/2)
 	ids := make([]uuid.UUID, len(outs))
 	for i, o := range outs {
 		kind := invite.EventSending
 		if o.seq > 0 {
 			kind = invite.EventReminding
 		}
-		intents[i] = event{Invitation: o.inv, Kind: kind, Seq: o.seq, At: now, Detail: owner}
+		if o.created {
+			intents = append(intents, event{Invitation: o.inv, Kind: invite.EventPlanned, At: now})
+		}
+		intents = append(intents, event{Invitation: o.inv, Kind: kind, Seq: o.seq, At: now, Detail: owner})
 		ids[i] = o.inv.ID
 	}
 	// Step 1: the intents, acknowledged before anything is sent.
@@ -330,7 +338,6 @@ func (s *Scheduler) prepare(ctx context.Context, t tenant.Tenant, st Settings, m
 	}
 	now := s.opts.Now().UTC().Truncate(time.Second)
 	var created []invite.Invitation
-	var planned []event
 	var outs []*outgoing
 	for _, it := range chunk {
 		c, ok := contacts[it.AlumnusID]
@@ -347,24 +354,23 @@ func (s *Scheduler) prepare(ctx context.Context, t tenant.Tenant, st Settings, m
 			o.inv.DueAt = it.At.UTC().Truncate(time.Second)
 			o.inv.ClosesAt = ClosesAt(now, st).Truncate(time.Second)
 			o.inv.CreatedAt = now
+			o.created = true
 			created = append(created, o.inv)
-			planned = append(planned, event{Invitation: o.inv, Kind: invite.EventPlanned, At: now})
 		}
 		outs = append(outs, o)
 	}
-	// The invitations and their 'planned' events go to two tables: write both at once. (A crash between
-	// them leaves an invitation without events, which the next pass simply plans again.)
-	var putErr, plannedErr error
+	// The new invitations are stored (before any of their events: their 'planned' events go in the same
+	// INSERT as the intents, one INSERT less per chunk) while the whole chunk is composed: each message
+	// signs a link token, which reads the tenant's key ids from the database, so composing is a chunk's
+	// worth of round trips in parallel. A crash before the intents leaves an invitation without events,
+	// which the next pass simply plans again.
 	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); putErr = s.store.putInvitations(ctx, created, uint64(time.Now().UnixNano())) }()
-	go func() { defer wg.Done(); plannedErr = s.store.record(ctx, planned) }()
-	wg.Wait()
-	if err := errors.Join(putErr, plannedErr); err != nil {
-		return nil, err
-	}
-	// Compose the whole chunk at once: each message signs a link token, which reads the tenant's key
-	// ids from the database, so this is a chunk's worth of round trips in parallel.
+	var putErr error
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		putErr = s.store.putInvitations(ctx, created, uint64(time.Now().UnixNano()))
+	}()
 	errs := make([]error, len(outs))
 	for i, o := range outs {
 		wg.Add(1)
@@ -374,6 +380,9 @@ func (s *Scheduler) prepare(ctx context.Context, t tenant.Tenant, st Settings, m
 		}()
 	}
 	wg.Wait()
+	if putErr != nil {
+		return nil, putErr
+	}
 	kept := outs[:0]
 	for i, o := range outs {
 		if errs[i] != nil {
