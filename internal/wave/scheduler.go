@@ -21,6 +21,9 @@ import (
 	"github.com/alumnipulse/alumnipulse/surveys"
 )
 
+// closedHorizon is how long after closing an invitation is still read by a pass (for its 'expired').
+const closedHorizon = 30 * 24 * time.Hour
+
 // LeaseName is the name of the scheduler's leadership lease.
 const LeaseName = "scheduler"
 
@@ -212,7 +215,11 @@ func (s *Scheduler) scan(ctx context.Context, t tenant.Tenant, st Settings, now 
 		plans []Planned
 		decs  []Decision
 	)
-	err := s.store.stream(ctx, t.ID, func(r *registryRow) error {
+	// Invitations due before dueSince are past any send window (late slot + send window + a day for
+	// zone and daylight-saving shifts); closedSince keeps recently closed ones for their 'expired'.
+	dueSince := now.AddDate(0, 0, -(st.WindowDays + 2)).Add(-s.opts.SendWindow)
+	closedSince := now.Add(-closedHorizon)
+	err := s.store.stream(ctx, t.ID, dueSince, closedSince, func(r *registryRow) error {
 		plans = AppendPlan(plans[:0], planNow, r.Alumnus, st, pol.cal)
 		decs = pol.decide(decs[:0], now, &r.Alumnus, plans, r.Invitations)
 		sum.Alumni++

@@ -321,19 +321,26 @@ func (s *Scheduler) claim(ctx context.Context, t tenant.Tenant, owner string, ou
 // the messages.
 func (s *Scheduler) prepare(ctx context.Context, t tenant.Tenant, st Settings, m Mailer, chunk []item, results chan<- outcome) ([]*outgoing, error) {
 	ids := make([]uuid.UUID, len(chunk))
-	var reminders []uuid.UUID
+	var reminders, fresh []uuid.UUID
 	for i, it := range chunk {
 		ids[i] = it.AlumnusID
-		if it.Seq > 0 {
+		switch {
+		case it.Seq > 0:
 			reminders = append(reminders, it.Invitation)
+		case it.Invitation == uuid.Nil:
+			fresh = append(fresh, s.deps.Invites.ID(t.ID, it.AlumnusID, it.Survey, it.Wave))
 		}
 	}
-	contacts, err := s.store.sendable(ctx, t.ID, ids)
-	if err != nil {
-		return nil, err
-	}
-	answered, err := s.store.answered(ctx, t.ID, reminders)
-	if err != nil {
+	var contacts map[uuid.UUID]contact
+	var answered, invited map[uuid.UUID]bool
+	var errs [3]error
+	var wg sync.WaitGroup
+	wg.Add(3)
+	go func() { defer wg.Done(); contacts, errs[0] = s.store.sendable(ctx, t.ID, ids) }()
+	go func() { defer wg.Done(); answered, errs[1] = s.store.answered(ctx, t.ID, reminders) }()
+	go func() { defer wg.Done(); invited, errs[2] = s.store.invited(ctx, t.ID, fresh) }()
+	wg.Wait()
+	if err := errors.Join(errs[:]...); err != nil {
 		return nil, err
 	}
 	now := s.opts.Now().UTC().Truncate(time.Second)
@@ -341,7 +348,12 @@ func (s *Scheduler) prepare(ctx context.Context, t tenant.Tenant, st Settings, m
 	var outs []*outgoing
 	for _, it := range chunk {
 		c, ok := contacts[it.AlumnusID]
-		if !ok || (it.Seq > 0 && answered[it.Invitation]) {
+		newID := uuid.Nil
+		if it.Invitation == uuid.Nil {
+			newID = s.deps.Invites.ID(t.ID, it.AlumnusID, it.Survey, it.Wave)
+		}
+		// An invitation the stream did not show (older than it reads) that already had a send is not new.
+		if !ok || (it.Seq > 0 && answered[it.Invitation]) || invited[newID] {
 			results <- outcome{dropped: true}
 			continue
 		}
@@ -350,7 +362,7 @@ func (s *Scheduler) prepare(ctx context.Context, t tenant.Tenant, st Settings, m
 				Wave: it.Wave, Locale: it.Locale, ClosesAt: it.ClosesAt}}
 		if it.Invitation == uuid.Nil {
 			// A new invitation: it closes CloseAfterDays after this first send.
-			o.inv.ID = s.deps.Invites.ID(t.ID, it.AlumnusID, it.Survey, it.Wave)
+			o.inv.ID = newID
 			o.inv.DueAt = it.At.UTC().Truncate(time.Second)
 			o.inv.ClosesAt = ClosesAt(now, st).Truncate(time.Second)
 			o.inv.CreatedAt = now
@@ -364,19 +376,18 @@ func (s *Scheduler) prepare(ctx context.Context, t tenant.Tenant, st Settings, m
 	// signs a link token, which reads the tenant's key ids from the database, so composing is a chunk's
 	// worth of round trips in parallel. A crash before the intents leaves an invitation without events,
 	// which the next pass simply plans again.
-	var wg sync.WaitGroup
 	var putErr error
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		putErr = s.store.putInvitations(ctx, created, uint64(time.Now().UnixNano()))
 	}()
-	errs := make([]error, len(outs))
+	composeErrs := make([]error, len(outs))
 	for i, o := range outs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			o.msg, errs[i] = s.compose(ctx, t, st, m, o)
+			o.msg, composeErrs[i] = s.compose(ctx, t, st, m, o)
 		}()
 	}
 	wg.Wait()
@@ -385,11 +396,11 @@ func (s *Scheduler) prepare(ctx context.Context, t tenant.Tenant, st Settings, m
 	}
 	kept := outs[:0]
 	for i, o := range outs {
-		if errs[i] != nil {
+		if composeErrs[i] != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
-			results <- outcome{out: o, compose: errs[i]}
+			results <- outcome{out: o, compose: composeErrs[i]}
 			continue
 		}
 		kept = append(kept, o)
