@@ -21,6 +21,9 @@ import (
 	"github.com/alumnipulse/alumnipulse/surveys"
 )
 
+// closedHorizon is how long after closing an invitation is still read by a pass (for its 'expired').
+const closedHorizon = 30 * 24 * time.Hour
+
 // LeaseName is the name of the scheduler's leadership lease.
 const LeaseName = "scheduler"
 
@@ -91,7 +94,7 @@ type Deps struct {
 type Options struct {
 	BaseURL     string        // links are {BaseURL}/s/{token} and {BaseURL}/o/{token}
 	Workers     int           // concurrent sends per tenant; default 4
-	Chunk       int           // sends whose intents are written together; default 16
+	Chunk       int           // sends whose intents are written together; default 32
 	MaxAttempts int           // failed passes after which a send is given up; default 5
 	RetryBase   time.Duration // wait after a failed pass, doubled each time; default 15m
 	StormAfter  int           // consecutive failures that stop the pass; default 20
@@ -107,7 +110,7 @@ func New(deps Deps, opts Options) *Scheduler {
 		opts.Workers = 4
 	}
 	if opts.Chunk <= 0 {
-		opts.Chunk = 16
+		opts.Chunk = 32
 	}
 	if opts.MaxAttempts <= 0 {
 		opts.MaxAttempts = 5
@@ -212,7 +215,11 @@ func (s *Scheduler) scan(ctx context.Context, t tenant.Tenant, st Settings, now 
 		plans []Planned
 		decs  []Decision
 	)
-	err := s.store.stream(ctx, t.ID, func(r *registryRow) error {
+	// Invitations due before dueSince are past any send window (late slot + send window + a day for
+	// zone and daylight-saving shifts); closedSince keeps recently closed ones for their 'expired'.
+	dueSince := now.AddDate(0, 0, -(st.WindowDays + 2)).Add(-s.opts.SendWindow)
+	closedSince := now.Add(-closedHorizon)
+	err := s.store.stream(ctx, t.ID, dueSince, closedSince, func(r *registryRow) error {
 		plans = AppendPlan(plans[:0], planNow, r.Alumnus, st, pol.cal)
 		decs = pol.decide(decs[:0], now, &r.Alumnus, plans, r.Invitations)
 		sum.Alumni++

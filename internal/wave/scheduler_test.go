@@ -212,12 +212,12 @@ func TestPassSendsOnTheRightDayToTheRightPeopleOnly(t *testing.T) {
 			t.Errorf("at %v: %+v, want nothing", at, r)
 		}
 	}
-	before := e.smtp.Count()
-	r = e.pass(due6m.Add(time.Minute))
-	equal(t, "6m wave", e.received(before), []string{"en@example.jp invitation", "ja@example.jp invitation"})
-	if r.Expired != 2 {
+	if r := e.pass(utc(2026, 6, 5, 1, 0)); r.Expired != 2 {
 		t.Errorf("3m waves unanswered since May should have expired: %+v", r)
 	}
+	before := e.smtp.Count()
+	e.pass(due6m.Add(time.Minute))
+	equal(t, "6m wave", e.received(before), []string{"en@example.jp invitation", "ja@example.jp invitation"})
 }
 
 func TestRemindersOnlyToNonRespondersThenClose(t *testing.T) {
@@ -639,5 +639,26 @@ func TestRestartWithSMTPNeverResendsUnknownOutcome(t *testing.T) {
 	}
 	if len(ov.Problems) != 1 || ov.Problems[0].Detail != wave.DetailOutcomeUnknown {
 		t.Errorf("problems %+v", ov.Problems)
+	}
+}
+
+// TestOldInvitationNotRepeatedAfterExitDateChange: the stream reads only invitations that can still
+// change, so a wave invited long ago is invisible to it; when HR then moves the exit date so that the
+// wave falls due again, the send is still refused because the invitation already had one.
+func TestOldInvitationNotRepeatedAfterExitDateChange(t *testing.T) {
+	p := person("MOVED")
+	e := newEnv(t, map[string]any{"max_per_hour": 0}, []wavetest.Person{p}, nil)
+	if r := e.pass(due3m.Add(time.Minute)); r.Sent != 1 {
+		t.Fatalf("first pass %+v", r)
+	}
+	e.pass(utc(2026, 6, 5, 1, 0)) // closes the 3m wave
+	// Exit date corrected to 2026-05-01: the 3m wave is now due Mon 2026-08-03, with the 6m of the old date.
+	p.Exit = alumni.MakeDate(2026, 5, 1)
+	wavetest.Seed(t, e.st, tenantID, map[string]any{"max_per_hour": 0}, []wavetest.Person{p})
+	before := e.smtp.Count()
+	r := e.pass(due6m.Add(time.Minute))
+	equal(t, "after the correction", e.received(before), nil)
+	if r.Dropped != 1 {
+		t.Errorf("report %+v, want the repeated 3m wave dropped", r)
 	}
 }

@@ -20,7 +20,8 @@ type outgoing struct {
 	inv     invite.Invitation
 	alumnus uuid.UUID
 	seq     int
-	intents int // intents recorded before this pass's
+	intents int  // intents recorded before this pass's
+	created bool // the invitation is new: its 'planned' event goes with the intent
 	to      contact
 	msg     *mail.Message
 }
@@ -104,6 +105,10 @@ func (s *Scheduler) send(ctx context.Context, t tenant.Tenant, st Settings, m Ma
 				break
 			}
 			done++
+			if r.compose != nil && r.out.created {
+				// Its 'planned' would have gone with the intent.
+				pending = append(pending, event{Invitation: r.out.inv, Kind: invite.EventPlanned, At: s.opts.Now()})
+			}
 			if e, ok := s.classify(r, rep, &consecutive, stop); ok {
 				pending = append(pending, e)
 				if e.Kind == invite.EventBounced {
@@ -267,14 +272,17 @@ func (s *Scheduler) produce(ctx context.Context, t tenant.Tenant, st Settings, m
 func (s *Scheduler) claim(ctx context.Context, t tenant.Tenant, owner string, outs []*outgoing,
 	ready chan<- *outgoing, results chan<- outcome) error {
 	now := s.opts.Now()
-	intents := make([]event, len(outs))
+	intents := make([]event, 0, len(outs)+len(outs)/2)
 	ids := make([]uuid.UUID, len(outs))
 	for i, o := range outs {
 		kind := invite.EventSending
 		if o.seq > 0 {
 			kind = invite.EventReminding
 		}
-		intents[i] = event{Invitation: o.inv, Kind: kind, Seq: o.seq, At: now, Detail: owner}
+		if o.created {
+			intents = append(intents, event{Invitation: o.inv, Kind: invite.EventPlanned, At: now})
+		}
+		intents = append(intents, event{Invitation: o.inv, Kind: kind, Seq: o.seq, At: now, Detail: owner})
 		ids[i] = o.inv.ID
 	}
 	// Step 1: the intents, acknowledged before anything is sent.
@@ -313,28 +321,39 @@ func (s *Scheduler) claim(ctx context.Context, t tenant.Tenant, owner string, ou
 // the messages.
 func (s *Scheduler) prepare(ctx context.Context, t tenant.Tenant, st Settings, m Mailer, chunk []item, results chan<- outcome) ([]*outgoing, error) {
 	ids := make([]uuid.UUID, len(chunk))
-	var reminders []uuid.UUID
+	var reminders, fresh []uuid.UUID
 	for i, it := range chunk {
 		ids[i] = it.AlumnusID
-		if it.Seq > 0 {
+		switch {
+		case it.Seq > 0:
 			reminders = append(reminders, it.Invitation)
+		case it.Invitation == uuid.Nil:
+			fresh = append(fresh, s.deps.Invites.ID(t.ID, it.AlumnusID, it.Survey, it.Wave))
 		}
 	}
-	contacts, err := s.store.sendable(ctx, t.ID, ids)
-	if err != nil {
-		return nil, err
-	}
-	answered, err := s.store.answered(ctx, t.ID, reminders)
-	if err != nil {
+	var contacts map[uuid.UUID]contact
+	var answered, invited map[uuid.UUID]bool
+	var errs [3]error
+	var wg sync.WaitGroup
+	wg.Add(3)
+	go func() { defer wg.Done(); contacts, errs[0] = s.store.sendable(ctx, t.ID, ids) }()
+	go func() { defer wg.Done(); answered, errs[1] = s.store.answered(ctx, t.ID, reminders) }()
+	go func() { defer wg.Done(); invited, errs[2] = s.store.invited(ctx, t.ID, fresh) }()
+	wg.Wait()
+	if err := errors.Join(errs[:]...); err != nil {
 		return nil, err
 	}
 	now := s.opts.Now().UTC().Truncate(time.Second)
 	var created []invite.Invitation
-	var planned []event
 	var outs []*outgoing
 	for _, it := range chunk {
 		c, ok := contacts[it.AlumnusID]
-		if !ok || (it.Seq > 0 && answered[it.Invitation]) {
+		newID := uuid.Nil
+		if it.Invitation == uuid.Nil {
+			newID = s.deps.Invites.ID(t.ID, it.AlumnusID, it.Survey, it.Wave)
+		}
+		// An invitation the stream did not show (older than it reads) that already had a send is not new.
+		if !ok || (it.Seq > 0 && answered[it.Invitation]) || invited[newID] {
 			results <- outcome{dropped: true}
 			continue
 		}
@@ -343,44 +362,45 @@ func (s *Scheduler) prepare(ctx context.Context, t tenant.Tenant, st Settings, m
 				Wave: it.Wave, Locale: it.Locale, ClosesAt: it.ClosesAt}}
 		if it.Invitation == uuid.Nil {
 			// A new invitation: it closes CloseAfterDays after this first send.
-			o.inv.ID = s.deps.Invites.ID(t.ID, it.AlumnusID, it.Survey, it.Wave)
+			o.inv.ID = newID
 			o.inv.DueAt = it.At.UTC().Truncate(time.Second)
 			o.inv.ClosesAt = ClosesAt(now, st).Truncate(time.Second)
 			o.inv.CreatedAt = now
+			o.created = true
 			created = append(created, o.inv)
-			planned = append(planned, event{Invitation: o.inv, Kind: invite.EventPlanned, At: now})
 		}
 		outs = append(outs, o)
 	}
-	// The invitations and their 'planned' events go to two tables: write both at once. (A crash between
-	// them leaves an invitation without events, which the next pass simply plans again.)
-	var putErr, plannedErr error
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); putErr = s.store.putInvitations(ctx, created, uint64(time.Now().UnixNano())) }()
-	go func() { defer wg.Done(); plannedErr = s.store.record(ctx, planned) }()
-	wg.Wait()
-	if err := errors.Join(putErr, plannedErr); err != nil {
-		return nil, err
-	}
-	// Compose the whole chunk at once: each message signs a link token, which reads the tenant's key
-	// ids from the database, so this is a chunk's worth of round trips in parallel.
-	errs := make([]error, len(outs))
+	// The new invitations are stored (before any of their events: their 'planned' events go in the same
+	// INSERT as the intents, one INSERT less per chunk) while the whole chunk is composed: each message
+	// signs a link token, which reads the tenant's key ids from the database, so composing is a chunk's
+	// worth of round trips in parallel. A crash before the intents leaves an invitation without events,
+	// which the next pass simply plans again.
+	var putErr error
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		putErr = s.store.putInvitations(ctx, created, uint64(time.Now().UnixNano()))
+	}()
+	composeErrs := make([]error, len(outs))
 	for i, o := range outs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			o.msg, errs[i] = s.compose(ctx, t, st, m, o)
+			o.msg, composeErrs[i] = s.compose(ctx, t, st, m, o)
 		}()
 	}
 	wg.Wait()
+	if putErr != nil {
+		return nil, putErr
+	}
 	kept := outs[:0]
 	for i, o := range outs {
-		if errs[i] != nil {
+		if composeErrs[i] != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
-			results <- outcome{out: o, compose: errs[i]}
+			results <- outcome{out: o, compose: composeErrs[i]}
 			continue
 		}
 		kept = append(kept, o)

@@ -60,6 +60,11 @@ const (
 // happens in ClickHouse so that only a short string per alumnus crosses the wire, not every event.
 // ClickHouse 18.16 allows one JOIN per SELECT, hence the nesting; every side filters on the tenant.
 //
+// Only invitations that can still lead to mail or a closing are read: due since @due_since (the
+// planner cannot send a wave again once its window is over) or closed since @closed_since. Older ones
+// make up most of a long-running tenant's history; the planner sees their waves as past their window,
+// and prepare refuses to create an invitation that already had a send, whatever the stream said.
+//
 // Per invitation: a failed event whose detail starts "outcome unknown" may have been delivered, so a
 // reminder of unknown outcome counts as sent and an invitation of unknown outcome stops; one whose
 // detail starts "not sent:" certainly sent nothing and is not an attempt. Each intent ('sending',
@@ -101,8 +106,8 @@ ANY LEFT JOIN
         FROM
         (
             SELECT invitation_id, alumnus_id, wave, survey_id, closes_at
-            FROM invitations FINAL
-            WHERE tenant_id = @tenant
+            FROM (SELECT * FROM invitations FINAL WHERE tenant_id = @tenant)
+            WHERE due_at >= @due_since OR closes_at >= @closed_since
         )
         ANY LEFT JOIN
         (
@@ -121,7 +126,9 @@ ANY LEFT JOIN
                 SELECT invitation_id, seq, event, toUInt32(at) AS t,
                        if(event = 'failed', multiIf(detail LIKE 'outcome unknown%', 1, detail LIKE 'not sent:%', 2, 3), 0) AS flag
                 FROM invitation_events
-                WHERE tenant_id = @tenant
+                WHERE tenant_id = @tenant AND invitation_id IN (
+                    SELECT invitation_id FROM invitations
+                    WHERE tenant_id = @tenant AND (due_at >= @due_since OR closes_at >= @closed_since))
             )
             GROUP BY invitation_id
         ) USING invitation_id
@@ -130,8 +137,9 @@ ANY LEFT JOIN
 ) USING alumnus_id`
 
 // stream calls fn for every alumnus of the tenant, reusing one row: fn must copy what it keeps.
-func (st *store) stream(ctx context.Context, tenantID string, fn func(*registryRow) error) error {
-	rows, err := st.conn.Query(ctx, streamSQL, clickhouse.Named("tenant", tenantID))
+func (st *store) stream(ctx context.Context, tenantID string, dueSince, closedSince time.Time, fn func(*registryRow) error) error {
+	rows, err := st.conn.Query(ctx, streamSQL, clickhouse.Named("tenant", tenantID),
+		clickhouse.Named("due_since", dueSince.UTC()), clickhouse.Named("closed_since", closedSince.UTC()))
 	if err != nil {
 		return fmt.Errorf("read alumni registry: %w", err)
 	}
@@ -340,24 +348,34 @@ func (st *store) sendable(ctx context.Context, tenantID string, ids []uuid.UUID)
 	return out, rows.Err()
 }
 
+// invited returns those of the invitations that already had a send intent.
+func (st *store) invited(ctx context.Context, tenantID string, ids []uuid.UUID) (map[uuid.UUID]bool, error) {
+	return st.invitationsWith(ctx, tenantID, ids, "'sending', 'reminding'")
+}
+
 // answered returns those of the invitations that were submitted or opted out of.
 func (st *store) answered(ctx context.Context, tenantID string, ids []uuid.UUID) (map[uuid.UUID]bool, error) {
+	return st.invitationsWith(ctx, tenantID, ids, "'submitted', 'opted_out'")
+}
+
+// invitationsWith returns those of the invitations that have one of the events (a constant list).
+func (st *store) invitationsWith(ctx context.Context, tenantID string, ids []uuid.UUID, events string) (map[uuid.UUID]bool, error) {
 	out := map[uuid.UUID]bool{}
 	if len(ids) == 0 {
 		return out, nil
 	}
 	rows, err := st.conn.Query(ctx, `
 		SELECT DISTINCT invitation_id FROM invitation_events
-		WHERE tenant_id = ? AND invitation_id IN ? AND event IN ('submitted', 'opted_out')`,
+		WHERE tenant_id = ? AND invitation_id IN ? AND event IN (`+events+`)`,
 		tenantID, clickhouse.GroupSet{Value: uuidStrings(ids)})
 	if err != nil {
-		return nil, fmt.Errorf("read responses: %w", err)
+		return nil, fmt.Errorf("read invitation events: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var id uuid.UUID
 		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("read responses: %w", err)
+			return nil, fmt.Errorf("read invitation events: %w", err)
 		}
 		out[id] = true
 	}
