@@ -32,7 +32,9 @@ ORDER BY (tenant_id, kind, period_start, department);
 -- batch as one block), so grouping the block by (response, version) sees the whole submission. Numeric
 -- answers (nps, likert: answered, no choice, no text) and single-choice answers are kept as parallel
 -- arrays keyed by cityHash64(question_id), so this table knows nothing of any survey's question ids.
--- Ordered by version: the compactor and the queries find "everything newer than the watermark" by index.
+-- Partitioned by the month of the version (the writer's clock), so "everything newer than the watermark"
+-- reads only the newest partition; ordered by alumnus with small granules, so "every response of these
+-- few alumni" reads only their granules.
 CREATE TABLE IF NOT EXISTS response_facts
 (
     tenant_id    String,
@@ -55,7 +57,9 @@ CREATE TABLE IF NOT EXISTS response_facts
     choice_v     Array(String)
 )
 ENGINE = MergeTree()
-ORDER BY (tenant_id, version, response_id);
+PARTITION BY toYYYYMM(toDateTime(intDiv(version, 1000000000)))
+ORDER BY (tenant_id, alumnus_id, version)
+SETTINGS index_granularity = 256;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS response_facts_mv TO response_facts AS
 SELECT
@@ -157,7 +161,8 @@ CREATE TABLE IF NOT EXISTS invitation_funnel
     exit_quarter  Date
 )
 ENGINE = ReplacingMergeTree(gen)
-ORDER BY (tenant_id, wave, survey_id, invitation_id);
+ORDER BY (tenant_id, invitation_id)
+SETTINGS index_granularity = 256;
 
 -- Row keys a later row replaced: response_pivot and invitation_funnel rows of an older gen (key
 -- cityHash64(toUInt64(id), gen)), and text_analyses and alumni versions (key cityHash64 of the row's key

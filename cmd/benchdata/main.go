@@ -40,6 +40,7 @@ func main() {
 	responses := fs.Int("responses", 1_000_000, "gen: about how many survey responses to generate")
 	seed := fs.Uint64("seed", 1, "gen: seed of the pseudo-random data")
 	requests := fs.Int("requests", 50, "run: requests per endpoint")
+	tail := fs.Int("tail", 50, "run: fresh submissions written after the compactor pass, newer than its watermark")
 	only := fs.String("only", "", "run: measure only endpoints whose path contains this")
 	query := fs.String("q", "", "query: a SELECT to time (-requests times)")
 	_ = fs.Parse(os.Args[2:])
@@ -52,7 +53,7 @@ func main() {
 	case "gen":
 		err = generate(ctx, cfg, *responses, *seed)
 	case "run":
-		err = run(ctx, cfg, *requests, *only, os.Stdout)
+		err = run(ctx, cfg, *requests, *tail, *only, os.Stdout)
 	case "query":
 		err = timeQuery(ctx, cfg, *query, *requests, os.Stdout)
 	}

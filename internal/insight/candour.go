@@ -45,13 +45,19 @@ type ChangedCell struct {
 // CandourGap compares stated and true reasons of the people matching f who answered the first wave
 // (or the wave f names).
 func (s *Service) CandourGap(ctx context.Context, tenantID string, f Filter, by Dim) (CandourReport, error) {
-	if f.Get(DimWave) == "" && f.Get(DimSurvey) == "" {
-		f = f.With(DimWave, s.opts.FirstWave)
-	}
-	min, w, err := s.start(ctx, tenantID)
+	st, err := s.start(ctx, tenantID, srcPivot)
 	if err != nil {
 		return CandourReport{}, err
 	}
+	return s.candourGap(ctx, st, f, by)
+}
+
+func (s *Service) candourGap(ctx context.Context, st session, f Filter, by Dim) (CandourReport, error) {
+	if f.Get(DimWave) == "" && f.Get(DimSurvey) == "" {
+		f = f.With(DimWave, s.opts.FirstWave)
+	}
+	tenantID, min, w := st.tenant, st.min, st.w
+	var err error
 	rowsSQL, rowsArgs := s.pivotRows(tenantID, w, columns(f, "submitted_at", "exit_reason", "true_reason", byCol(by)), scopeConds(f, DimWave, DimSurvey)...)
 	c := countsFor(f, "submitted_at", DimWave, DimSurvey)
 	q := &sqlb{}

@@ -71,37 +71,43 @@ func (s *Service) changeItems() []changeItem {
 	return items
 }
 
-// Sentinel values of the (earlier, later) pair in the change query.
-const (
-	onlyOther = -2 // the row is a single wave's answer: "earlier, any" or "later only"
-	people    = 99 // the item that counts paired people
-)
+// onlyOther marks a single wave's answer in the (earlier, later) pair of the change query: "earlier,
+// any" or "later only".
+const onlyOther = -2
+
+
 
 // Change compares the first and the second wave for the same people (joined by alumnus) matching f.
 func (s *Service) Change(ctx context.Context, tenantID string, f Filter) (ChangeReport, error) {
 	f = f.With(DimWave, "").With(DimSurvey, "")
-	min, w, err := s.start(ctx, tenantID)
+	st, err := s.start(ctx, tenantID, srcPivot)
 	if err != nil {
 		return ChangeReport{}, err
 	}
+	min, w := st.min, st.w
 	first, second := s.opts.FirstWave, s.opts.SecondWave
 	items := s.changeItems()
 	rowsSQL, rowsArgs := s.pivotRows(tenantID, w, columns(f, "submitted_at", "wave", "prev_wave", "score", "prev_score",
 		"return_intent", "prev_return_intent", "drivers", "prev_drivers", "retainable", "prev_retainable"))
 	c := countsFor(f, "submitted_at")
-	q := &sqlb{}
-	q.add("SELECT it.1 AS item, it.2 AS a, it.3 AS b, "+c.sel, c.selArgs...)
-	q.add(" FROM ("+rowsSQL+")", rowsArgs...)
-	// A later-wave row paired with its earlier one gives (earlier, later); a later-wave row without it
+	// One row: the people paired (under f and each parent filter), and for every question the joint
+	// counts of (earlier, later) answers as a sumMap keyed item·256 + (earlier+2)·16 + (later+2). A
+	// later-wave row paired with its earlier one gives (earlier, later); a later-wave row without it
 	// (onlyOther, later); an earlier-wave row (earlier, onlyOther), from which "earlier only" is derived.
-	q.add(" ARRAY JOIN [")
+	sel, selArgs := c.selWith("wave = ? AND prev_wave = ?", second, first)
+	q := &sqlb{}
+	q.add("SELECT "+sel, selArgs...)
+	q.add(", tupleElement(sumMapIf(arrayMap(x -> toUInt16(x.1 * 256 + (x.2 + 2) * 16 + (x.3 + 2)), [")
 	for i, it := range items {
-		q.add(fmt.Sprintf("(toUInt8(%d), toInt8(multiIf(wave = ?, %s, prev_wave = ?, %s, %d)), toInt8(if(wave = ?, %d, %s))), ",
+		if i > 0 {
+			q.add(", ")
+		}
+		q.add(fmt.Sprintf("(%d, toInt16(multiIf(wave = ?, %s, prev_wave = ?, %s, %d)), toInt16(if(wave = ?, %d, %s)))",
 			i, it.later, it.earlier, onlyOther, onlyOther, it.later), first, first, first)
 	}
-	q.add(fmt.Sprintf("(toUInt8(%d), toInt8(if(wave = ? AND prev_wave = ?, 0, %d)), toInt8(0))] AS it", people, onlyOther),
-		second, first)
-	q.add(" WHERE (wave = ? OR wave = ?) AND ("+c.where+") GROUP BY item, a, b", append([]any{first, second}, c.whereArgs...)...)
+	q.add(fmt.Sprintf("]), arrayMap(x -> toUInt64(1), range(%d)), %s) AS m, 1), tupleElement(m, 2)", len(items), c.all), c.allArgs...)
+	q.add(" FROM ("+rowsSQL+")", rowsArgs...)
+	q.add(" WHERE (wave = ? OR wave = ?) AND ("+c.where+")", append([]any{first, second}, c.whereArgs...)...)
 
 	pairs := make([]pairCounts, len(items))
 	earlierAny := make([]map[int]int, len(items))
@@ -111,26 +117,38 @@ func (s *Service) Change(ctx context.Context, tenantID string, f Filter) (Change
 	}
 	var tot tally
 	err = query(ctx, s.conn, "read change", q.String(), q.args, func(r interface{ Scan(...any) error }) error {
-		var item uint8
-		var a, b int8
-		n, ps, err := scanCounts(r, c.parents, &item, &a, &b)
-		if err != nil {
+		var m struct {
+			keys []uint16
+			vals []uint64
+		}
+		raw := make([]uint64, c.parents+1)
+		dest := make([]any, 0, len(raw)+1)
+		for i := range raw {
+			dest = append(dest, &raw[i])
+		}
+		dest = append(dest, &m.keys, &m.vals)
+		if err := r.Scan(dest...); err != nil {
 			return err
 		}
-		if int(item) == people {
-			if a == 0 {
-				tot.add(n, ps)
-			}
-			return nil
+		ps := make([]int, c.parents)
+		for i := range ps {
+			ps[i] = int(raw[i+1])
 		}
-		it := items[item]
-		switch {
-		case int(a) == onlyOther && int(b) >= it.lo:
-			laterOnly[item][int(b)] += n
-		case int(b) == onlyOther && int(a) >= it.lo:
-			earlierAny[item][int(a)] += n
-		case int(a) >= it.lo && int(b) >= it.lo:
-			pairs[item][[2]int{int(a), int(b)}] += n
+		tot.add(int(raw[0]), ps)
+		for k, key := range m.keys {
+			item, a, b := int(key)/256, int(key)%256/16-2, int(key)%16-2
+			if item >= len(items) {
+				continue
+			}
+			it, n := items[item], int(m.vals[k])
+			switch {
+			case a == onlyOther && b >= it.lo:
+				laterOnly[item][b] += n
+			case b == onlyOther && a >= it.lo:
+				earlierAny[item][a] += n
+			case a >= it.lo && b >= it.lo:
+				pairs[item][[2]int{a, b}] += n
+			}
 		}
 		return nil
 	})

@@ -74,10 +74,11 @@ func (s *Service) Drivers(ctx context.Context, tenantID string, f Filter) (Drive
 	if f.Get(DimWave) == "" && f.Get(DimSurvey) == "" {
 		f = f.With(DimWave, s.opts.FirstWave)
 	}
-	min, w, err := s.start(ctx, tenantID)
+	st, err := s.start(ctx, tenantID, srcPivot)
 	if err != nil {
 		return DriversReport{}, err
 	}
+	min, w := st.min, st.w
 	rep := DriversReport{Filter: f, MinGroup: min, Target: Num(s.opts.TargetScore)}
 	var idx []int // positions in response_pivot.drivers of the drivers some survey asks
 	for i, qs := range s.slots.drivers {
@@ -98,13 +99,14 @@ func (s *Service) Drivers(ctx context.Context, tenantID string, f Filter) (Drive
 	// behind the relative weights). Nothing per person leaves the database.
 	q := &sqlb{}
 	q.add("SELECT score, return_intent, "+c.sel, c.selArgs...)
-	var complete []string
+	var complete, positions []string
 	for j := 0; j < p; j++ {
 		complete = append(complete, d(j)+" > 0")
-		for x := 1; x <= 5; x++ {
-			q.add(fmt.Sprintf(", countIf((%s) AND %s = %d)", c.all, d(j), x), c.allArgs...)
-		}
+		positions = append(positions, fmt.Sprint(idx[j]+1))
 	}
+	// The distributions as one sumMap keyed position·8 + rating.
+	q.add(fmt.Sprintf(", tupleElement(sumMapIf(arrayMap(j -> toUInt16(j * 8 + drivers[j]), [%s]), arrayMap(j -> toUInt64(1), range(%d)), %s) AS m, 1), tupleElement(m, 2)",
+		strings.Join(positions, ", "), p, c.all), c.allArgs...)
 	for j := 0; j < p; j++ {
 		q.add(fmt.Sprintf(", sumIf(%s, %s)", d(j), c.all), c.allArgs...)
 	}
@@ -116,16 +118,23 @@ func (s *Service) Drivers(ctx context.Context, tenantID string, f Filter) (Drive
 	q.add(" FROM ("+rowsSQL+")", rowsArgs...)
 	q.add(" WHERE "+strings.Join(complete, " AND ")+" AND ("+c.where+") GROUP BY score, return_intent", c.whereArgs...)
 
+	pos := map[int]int{} // position in drivers[] (1-based) → j
+	for j, i := range idx {
+		pos[i+1] = j
+	}
 	var groups []driverGroup
 	var tot tally
 	err = query(ctx, s.conn, "read drivers", q.String(), q.args, func(r interface{ Scan(...any) error }) error {
 		var score, ret int8
-		raw := make([]uint64, c.parents+1+p*5)
+		raw := make([]uint64, c.parents+1)
+		var keys []uint16
+		var vals []uint64
 		sums := make([]int64, p+p*(p+1)/2)
 		dest := []any{&score, &ret}
 		for i := range raw {
 			dest = append(dest, &raw[i])
 		}
+		dest = append(dest, &keys, &vals)
 		for i := range sums {
 			dest = append(dest, &sums[i])
 		}
@@ -139,10 +148,12 @@ func (s *Service) Drivers(ctx context.Context, tenantID string, f Filter) (Drive
 			ps[i] = int(raw[i+1])
 		}
 		tot.add(g.n, ps)
-		for j := 0; j < p; j++ {
-			for x := 1; x <= 5; x++ {
-				g.dist[j][x] = int(raw[c.parents+1+j*5+x-1])
+		for i, k := range keys {
+			if j, ok := pos[int(k)/8]; ok && k%8 >= 1 && k%8 <= 5 {
+				g.dist[j][k%8] += int(vals[i])
 			}
+		}
+		for j := 0; j < p; j++ {
 			g.sum[j] = float64(sums[j])
 		}
 		for i := range g.prod {

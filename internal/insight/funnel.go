@@ -100,10 +100,16 @@ func (s *Service) Funnel(ctx context.Context, tenantID string, f Filter, by Dim)
 	if f.Get(DimTenureBand) != "" || by == DimTenureBand {
 		return FunnelReport{}, &ValidationError{"tenure_band", "the funnel covers invitations, which have no tenure band"}
 	}
-	min, w, err := s.start(ctx, tenantID)
+	st, err := s.start(ctx, tenantID, srcFunnel)
 	if err != nil {
 		return FunnelReport{}, err
 	}
+	return s.funnel(ctx, st, f, by)
+}
+
+func (s *Service) funnel(ctx context.Context, st session, f Filter, by Dim) (FunnelReport, error) {
+	tenantID, min, w := st.tenant, st.min, st.w
+	var err error
 	rowsSQL, rowsArgs := s.funnelRows(tenantID, w, columns(f, "planned_at", "stages", byCol(by)))
 	c := countsFor(f, "planned_at")
 	q := &sqlb{}

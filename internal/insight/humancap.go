@@ -64,10 +64,11 @@ func (s *Service) HumanCapital(ctx context.Context, tenantID string, fy int, dep
 	if fy < 1971 || fy > 2100 {
 		return HumanCapitalReport{}, &ValidationError{"fy", "want a year such as 2025"}
 	}
-	min, w, err := s.start(ctx, tenantID)
+	st, err := s.start(ctx, tenantID, srcPivot, srcFunnel, srcAlumni)
 	if err != nil {
 		return HumanCapitalReport{}, err
 	}
+	min, w := st.min, st.w
 	first, last := s.FiscalYear(fy)
 	rep := HumanCapitalReport{FiscalYear: fy, From: first.Format(time.DateOnly), To: last.Format(time.DateOnly),
 		Department: department, MinGroup: min}
@@ -158,7 +159,7 @@ func (s *Service) HumanCapital(ctx context.Context, tenantID string, fy int, dep
 	if department != "" {
 		sf.Values[DimDepartment] = department
 	}
-	if err := s.surveyFigures(ctx, tenantID, sf, min, add); err != nil {
+	if err := s.surveyFigures(ctx, st, sf, add); err != nil {
 		return HumanCapitalReport{}, err
 	}
 	part := Figure{ID: "alumni_participation", Name: "Alumni participation", NameJA: "アルムナイ参加率", Unit: "%", JPArea: JPHiring,
@@ -222,8 +223,8 @@ func (s *Service) countFigure(id, name, ja, def, formula, iso, area string, n, m
 
 // surveyFigures adds the figures from the first wave's answers: alumni eNPS, return intent, the
 // management rating (a retrospective view of leadership), the true reasons and the response rate.
-func (s *Service) surveyFigures(ctx context.Context, tenantID string, f Filter, min int, add func(Figure)) error {
-	enps, err := s.ENPS(ctx, tenantID, f, "")
+func (s *Service) surveyFigures(ctx context.Context, st session, f Filter, add func(Figure)) error {
+	enps, err := s.score(ctx, st, f, "", MetricENPS)
 	if err != nil {
 		return err
 	}
@@ -237,7 +238,7 @@ func (s *Service) surveyFigures(ctx context.Context, tenantID string, f Filter, 
 		e.Value, e.CI = num(float64(enps.Total.ENPS.Score)), &enps.Total.ENPS.CI
 	}
 	add(e)
-	ri, err := s.ReturnIntent(ctx, tenantID, f, "")
+	ri, err := s.score(ctx, st, f, "", MetricReturnIntent)
 	if err != nil {
 		return err
 	}
@@ -250,7 +251,7 @@ func (s *Service) surveyFigures(ctx context.Context, tenantID string, f Filter, 
 		r.Value, r.CI = num(100*float64(tb.Estimate)), &Interval{Lo: tb.CI.Lo * 100, Hi: tb.CI.Hi * 100}
 	}
 	add(r)
-	lt, err := s.driverTopBox(ctx, tenantID, f, "manager", min)
+	lt, err := s.driverTopBox(ctx, st, f, "manager")
 	if err != nil {
 		return err
 	}
@@ -259,7 +260,7 @@ func (s *Service) surveyFigures(ctx context.Context, tenantID string, f Filter, 
 	lt.Formula = "answers 4–5 ÷ answers × 100, 95% Wilson interval"
 	lt.ISO30414 = "Leadership: leadership trust (from leavers' hindsight ratings)"
 	add(lt)
-	cg, err := s.CandourGap(ctx, tenantID, f, "")
+	cg, err := s.candourGap(ctx, st, f, "")
 	if err != nil {
 		return err
 	}
@@ -290,7 +291,7 @@ func (s *Service) surveyFigures(ctx context.Context, tenantID string, f Filter, 
 	if d := f.Get(DimDepartment); d != "" {
 		ff.Values[DimDepartment] = d
 	}
-	fn, err := s.Funnel(ctx, tenantID, ff, "")
+	fn, err := s.funnel(ctx, st, ff, "")
 	if err != nil {
 		return err
 	}
@@ -312,17 +313,14 @@ func fromCell(f *Figure, c Cell) {
 }
 
 // driverTopBox is the share rating one driver 4–5 of 5 among the responses matching f.
-func (s *Service) driverTopBox(ctx context.Context, tenantID string, f Filter, code string, min int) (Figure, error) {
+func (s *Service) driverTopBox(ctx context.Context, st session, f Filter, code string) (Figure, error) {
 	fig := Figure{Unit: "%"}
 	i := slices.Index(s.slots.driverCodes, code)
 	if i < 0 || len(s.slots.drivers[i]) == 0 {
 		fig.Suppressed, fig.Reason = true, "no survey asks this"
 		return fig, nil
 	}
-	_, w, err := s.start(ctx, tenantID)
-	if err != nil {
-		return fig, err
-	}
+	tenantID, min, w := st.tenant, st.min, st.w
 	col := fmt.Sprintf("drivers[%d]", i+1)
 	rowsSQL, rowsArgs := s.pivotRows(tenantID, w, columns(f, "submitted_at", "drivers"))
 	c := countsFor(f, "submitted_at")
@@ -332,7 +330,7 @@ func (s *Service) driverTopBox(ctx context.Context, tenantID string, f Filter, c
 	q.add(" WHERE "+col+" > 0 AND ("+c.where+")", c.whereArgs...)
 	var top uint64
 	var tot tally
-	err = query(ctx, s.conn, "read driver rating", q.String(), q.args, func(r interface{ Scan(...any) error }) error {
+	err := query(ctx, s.conn, "read driver rating", q.String(), q.args, func(r interface{ Scan(...any) error }) error {
 		n, ps, err := scanCounts(r, c.parents, &top)
 		tot.add(n, ps)
 		return err
@@ -429,7 +427,7 @@ type leaverCounts struct {
 }
 
 func (s *Service) leavers(ctx context.Context, tenantID string, w watermarks, first, last time.Time, department string) (leaverCounts, error) {
-	cur, curArgs := alumniSource.currentCond(tenantID, w.get(srcAlumni))
+	cur, curArgs := alumniSource.currentCond(tenantID, w.get(srcAlumni), w.hasTail(srcAlumni))
 	q := &sqlb{}
 	q.add(`SELECT toString(exit_type), regrettable, exit_reason, consent, hire_date < toDate(?), count()
 		FROM alumni
@@ -500,7 +498,7 @@ func (s *Service) boomerang(ctx context.Context, tenantID string, w watermarks, 
 		end = today
 	}
 	from := last.AddDate(-boomerangYears, 0, 1)
-	cur, curArgs := alumniSource.currentCond(tenantID, w.get(srcAlumni))
+	cur, curArgs := alumniSource.currentCond(tenantID, w.get(srcAlumni), w.hasTail(srcAlumni))
 	q := &sqlb{}
 	q.add(`SELECT toInt32(if(rehired, toDate(r) - exit_date, toDate(?) - exit_date)) AS days, rehired, count()
 		FROM (

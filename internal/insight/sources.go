@@ -192,28 +192,64 @@ FROM (
 	return q.String(), q.args
 }
 
-// funnelRows is a subquery with a tenant's current invitation_funnel rows, as pivotRows.
+// funnelRows is a subquery with a tenant's current invitation_funnel rows, as pivotRows. Because an
+// invitation's stages only ever gain bits, the invitations with events newer than the watermark need
+// only those events: their stages are their compacted row's OR the new events' bits, and only brand-new
+// invitations need their alumnus's segment looked up. The whole event history is never read.
 func (s *Service) funnelRows(tenantID string, w watermarks, cols []string) (string, []any) {
 	c := strings.Join(cols, ", ")
 	wm := w.get(srcFunnel)
-	q := &sqlb{}
-	q.add(`
-	SELECT `+c+` FROM invitation_funnel
+	current := `FROM invitation_funnel
 	WHERE tenant_id = ? AND gen <= ?
 		AND row_key NOT IN (
-			SELECT row_key FROM insight_superseded WHERE tenant_id = ? AND source = 'funnel' AND gen <= ?)`,
-		tenantID, wm, tenantID, wm)
+			SELECT row_key FROM insight_superseded WHERE tenant_id = ? AND source = 'funnel' AND gen <= ?)`
+	cargs := []any{tenantID, wm, tenantID, wm}
+	q := &sqlb{}
+	q.add("SELECT "+c+" "+current, cargs...)
 	if !w.hasTail(srcFunnel) {
 		return q.String(), q.args
 	}
-	tail, targs := funnelSelect(0, 0, tenantID, `tenant_id = ? AND invitation_id IN (
-			SELECT invitation_id FROM invitation_events WHERE tenant_id = ? AND at > toDateTime(?))`, tenantID, tenantID, wm)
+	newIDs := "SELECT invitation_id FROM invitation_events WHERE tenant_id = ? AND at > toDateTime(?)"
+	q.add(" AND invitation_id NOT IN ("+newIDs+")", tenantID, wm)
 	q.add(`
-		AND invitation_id NOT IN (SELECT invitation_id FROM invitation_events WHERE tenant_id = ? AND at > toDateTime(?))
 	UNION ALL
-	SELECT `+c+` FROM (`, tenantID, wm)
-	q.add(tail, targs...)
-	q.add(")")
+	SELECT `+c+` FROM (
+		SELECT invitation_id,
+			if(c_found = 1, c_survey, t_survey) AS survey_id, if(c_found = 1, c_wave, t_wave) AS wave,
+			if(c_found = 1, least(c_planned, t_first), t_first) AS planned_at, bitOr(c_stages, t_bits) AS stages,
+			if(c_found = 1, c_department, department) AS department, if(c_found = 1, c_job_family, job_family) AS job_family,
+			if(c_found = 1, c_exit_type, exit_type) AS exit_type, if(c_found = 1, c_exit_quarter, exit_quarter) AS exit_quarter
+		FROM (
+			SELECT invitation_id, t_survey, t_wave, t_first, t_bits, c_found, c_survey, c_wave, c_planned, c_stages,
+				c_department, c_job_family, c_exit_type, c_exit_quarter
+			FROM (
+				SELECT invitation_id, any(survey_id) AS t_survey, any(wave) AS t_wave, min(at) AS t_first,
+					groupBitOr(bitShiftLeft(toUInt16(1), toUInt8(event))) AS t_bits
+				FROM invitation_events WHERE tenant_id = ? AND at > toDateTime(?)
+				GROUP BY invitation_id
+			) ANY LEFT JOIN (
+				SELECT invitation_id, toUInt8(1) AS c_found, survey_id AS c_survey, wave AS c_wave, planned_at AS c_planned,
+					stages AS c_stages, department AS c_department, job_family AS c_job_family, exit_type AS c_exit_type,
+					exit_quarter AS c_exit_quarter
+				`+current+` AND invitation_id IN (`+newIDs+`)
+			) USING invitation_id
+		) ANY LEFT JOIN (
+			SELECT invitation_id, department, job_family, exit_type, exit_quarter
+			FROM (
+				SELECT invitation_id, argMax(alumnus_id, version) AS alumnus_id FROM invitations
+				WHERE tenant_id = ? AND invitation_id IN (`+newIDs+`) AND invitation_id NOT IN (SELECT invitation_id `+current+`
+					AND invitation_id IN (`+newIDs+`))
+				GROUP BY invitation_id
+			) ANY LEFT JOIN (
+				SELECT alumnus_id, argMax(department, version) AS department, argMax(job_family, version) AS job_family,
+					argMax(toString(exit_type), version) AS exit_type, toStartOfQuarter(argMax(exit_date, version)) AS exit_quarter
+				FROM alumni WHERE tenant_id = ? AND alumnus_id IN (SELECT alumnus_id FROM invitations WHERE tenant_id = ?
+					AND invitation_id IN (`+newIDs+`))
+				GROUP BY alumnus_id
+			) USING alumnus_id
+		) USING invitation_id
+	)`, append(append(append(append([]any{tenantID, wm}, cargs...), tenantID, wm), append(append([]any{tenantID, tenantID, wm}, cargs...), tenantID, wm)...),
+		tenantID, tenantID, tenantID, wm)...)
 	return q.String(), q.args
 }
 
@@ -232,15 +268,24 @@ var (
 
 // currentCond is a condition admitting only the latest version of each key of a keyed source: not a
 // version a compactor pass found replaced, and, for keys with rows newer than the watermark, only the
-// newest of those (which is newer than every compacted version).
-func (k keyedSource) currentCond(tenantID string, wm uint64) (string, []any) {
+// newest of those (which is newer than every compacted version). tail says whether the tenant had such
+// rows when the report started.
+func (k keyedSource) currentCond(tenantID string, wm uint64, tail bool) (string, []any) {
 	q := &sqlb{}
 	q.add(`cityHash64(`+k.key+`, version) NOT IN (
-			SELECT row_key FROM insight_superseded WHERE tenant_id = ? AND source = ? AND gen <= ?)
+			SELECT row_key FROM insight_superseded WHERE tenant_id = ? AND source = ? AND gen <= ?)`,
+		tenantID, k.name, wm)
+	if !tail {
+		// Nothing was newer when the query started; a version stored since must not count either, or
+		// it and the one it replaces would both be current.
+		q.add(" AND "+k.order+" <= ?", wm)
+		return q.String(), q.args
+	}
+	q.add(`
 		AND (`+k.key+` NOT IN (SELECT `+k.key+` FROM `+k.table+` WHERE tenant_id = ? AND `+k.order+` > ?)
 			OR cityHash64(`+k.key+`, version) IN (
 				SELECT cityHash64(`+k.key+`, max(version)) FROM `+k.table+`
 				WHERE tenant_id = ? AND `+k.order+` > ? GROUP BY `+k.key+`))`,
-		tenantID, k.name, wm, tenantID, wm, tenantID, wm)
+		tenantID, wm, tenantID, wm)
 	return q.String(), q.args
 }

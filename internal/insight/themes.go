@@ -94,11 +94,12 @@ func (t *themeCounts) add(theme, sent string, n int) {
 
 // Themes reports the themes of the free-text answers matching f, broken down by one dimension.
 func (s *Service) Themes(ctx context.Context, tenantID string, f Filter, by Dim) (ThemesReport, error) {
-	min, w, err := s.start(ctx, tenantID)
+	st, err := s.start(ctx, tenantID, srcText)
 	if err != nil {
 		return ThemesReport{}, err
 	}
-	cur, curArgs := textSource.currentCond(tenantID, w.get(srcText))
+	min, w := st.min, st.w
+	cur, curArgs := textSource.currentCond(tenantID, w.get(srcText), w.hasTail(srcText))
 	cols := columns(f, "submitted_at", "themes", "theme_sentiments", "sentiment", "submitted_at", byCol(by))
 	c := countsFor(f, "submitted_at")
 	q := &sqlb{}
