@@ -75,8 +75,6 @@ func (s *Service) changeItems() []changeItem {
 // any" or "later only".
 const onlyOther = -2
 
-
-
 // Change compares the first and the second wave for the same people (joined by alumnus) matching f.
 func (s *Service) Change(ctx context.Context, tenantID string, f Filter) (ChangeReport, error) {
 	f = f.With(DimWave, "").With(DimSurvey, "")
