@@ -36,7 +36,7 @@ func main() {
 		os.Exit(2)
 	}
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
-	database := fs.String("db", "alumnipulse_bench", "database to create and fill (dropped first by gen)")
+	database := fs.String("db", "insight_bench", "database to create and fill (dropped first by gen)")
 	responses := fs.Int("responses", 1_000_000, "gen: about how many survey responses to generate")
 	seed := fs.Uint64("seed", 1, "gen: seed of the pseudo-random data")
 	requests := fs.Int("requests", 50, "run: requests per endpoint")

@@ -66,33 +66,53 @@ func (s *Service) candourGap(ctx context.Context, st session, f Filter, by Dim) 
 	q.add(" FROM ("+rowsSQL+")", rowsArgs...)
 	q.add(" WHERE true_reason != '' AND ("+c.where+") GROUP BY g, stated, true_reason", c.whereArgs...)
 
-	type pair struct{ stated, true string }
-	flows := map[pair]int{}
-	gt := map[string]*tally{}
-	changed := map[string]int{}
-	var tot tally
-	totalChanged := 0
+	d := newCandourData()
 	err = query(ctx, s.conn, "read candour gap", q.String(), q.args, func(r interface{ Scan(...any) error }) error {
 		var g, stated, truth string
 		n, ps, err := scanCounts(r, c.parents, &g, &stated, &truth)
 		if err != nil {
 			return err
 		}
-		flows[pair{stated, truth}] += n
-		if gt[g] == nil {
-			gt[g] = &tally{key: g}
-		}
-		gt[g].add(n, ps)
-		tot.add(n, ps)
-		if stated != truth {
-			changed[g] += n
-			totalChanged += n
-		}
+		d.add(g, stated, truth, n, ps)
 		return nil
 	})
 	if err != nil {
 		return CandourReport{}, err
 	}
+	return d.report(f, by, min)
+}
+
+type reasonPair struct{ stated, true string }
+
+// candourData collects the stated × true counts of a candour gap, by group.
+type candourData struct {
+	flows        map[reasonPair]int
+	gt           map[string]*tally
+	changed      map[string]int
+	tot          tally
+	totalChanged int
+}
+
+func newCandourData() *candourData {
+	return &candourData{flows: map[reasonPair]int{}, gt: map[string]*tally{}, changed: map[string]int{}}
+}
+
+func (d *candourData) add(g, stated, truth string, n int, ps []int) {
+	d.flows[reasonPair{stated, truth}] += n
+	if d.gt[g] == nil {
+		d.gt[g] = &tally{key: g}
+	}
+	d.gt[g].add(n, ps)
+	d.tot.add(n, ps)
+	if stated != truth {
+		d.changed[g] += n
+		d.totalChanged += n
+	}
+}
+
+// report protects and assembles the counts.
+func (d *candourData) report(f Filter, by Dim, min int) (CandourReport, error) {
+	flows, gt, changed, tot, totalChanged := d.flows, d.gt, d.changed, d.tot, d.totalChanged
 	rep := CandourReport{Filter: f, Wave: f.Get(DimWave), By: by, MinGroup: min}
 	var list []tally
 	for _, k := range sortedKeys(gt) {

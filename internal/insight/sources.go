@@ -127,9 +127,9 @@ func (s *Service) pivotRows(tenantID string, w watermarks, cols []string, scope 
 		return q.String(), q.args
 	}
 	tail, targs := s.pivotSelect(0, `tenant_id = ? AND alumnus_id IN (
-			SELECT alumnus_id FROM response_facts WHERE tenant_id = ? AND version > ?)`, tenantID, tenantID, wm)
+			SELECT alumnus_id FROM response_log WHERE tenant_id = ? AND version > ?)`, tenantID, tenantID, wm)
 	q.add(`
-		AND alumnus_id NOT IN (SELECT alumnus_id FROM response_facts WHERE tenant_id = ? AND version > ?)
+		AND alumnus_id NOT IN (SELECT alumnus_id FROM response_log WHERE tenant_id = ? AND version > ?)
 	UNION ALL
 	SELECT `+c+` FROM (`, tenantID, wm)
 	q.add(tail, targs...)
@@ -211,6 +211,10 @@ func (s *Service) funnelRows(tenantID string, w watermarks, cols []string) (stri
 	}
 	newIDs := "SELECT invitation_id FROM invitation_events WHERE tenant_id = ? AND at > toDateTime(?)"
 	q.add(" AND invitation_id NOT IN ("+newIDs+")", tenantID, wm)
+	// Invitations with no compacted row yet: the set is worked out before the invitations and alumni
+	// tables are searched, so that those searches use their primary keys and usually read nothing.
+	brandNew := newIDs + " AND invitation_id NOT IN (SELECT invitation_id " + current + " AND invitation_id IN (" + newIDs + "))"
+	newArgs := append(append([]any{tenantID, wm}, cargs...), tenantID, wm)
 	q.add(`
 	UNION ALL
 	SELECT `+c+` FROM (
@@ -237,19 +241,18 @@ func (s *Service) funnelRows(tenantID string, w watermarks, cols []string) (stri
 			SELECT invitation_id, department, job_family, exit_type, exit_quarter
 			FROM (
 				SELECT invitation_id, argMax(alumnus_id, version) AS alumnus_id FROM invitations
-				WHERE tenant_id = ? AND invitation_id IN (`+newIDs+`) AND invitation_id NOT IN (SELECT invitation_id `+current+`
-					AND invitation_id IN (`+newIDs+`))
+				WHERE tenant_id = ? AND invitation_id IN (`+brandNew+`)
 				GROUP BY invitation_id
 			) ANY LEFT JOIN (
 				SELECT alumnus_id, argMax(department, version) AS department, argMax(job_family, version) AS job_family,
 					argMax(toString(exit_type), version) AS exit_type, toStartOfQuarter(argMax(exit_date, version)) AS exit_quarter
 				FROM alumni WHERE tenant_id = ? AND alumnus_id IN (SELECT alumnus_id FROM invitations WHERE tenant_id = ?
-					AND invitation_id IN (`+newIDs+`))
+					AND invitation_id IN (`+brandNew+`))
 				GROUP BY alumnus_id
 			) USING alumnus_id
 		) USING invitation_id
-	)`, append(append(append(append([]any{tenantID, wm}, cargs...), tenantID, wm), append(append([]any{tenantID, tenantID, wm}, cargs...), tenantID, wm)...),
-		tenantID, tenantID, tenantID, wm)...)
+	)`, append(append(append(append(append(append([]any{tenantID, wm}, cargs...), tenantID, wm), tenantID), newArgs...), tenantID, tenantID),
+		newArgs...)...)
 	return q.String(), q.args
 }
 
