@@ -155,6 +155,13 @@ func (s *Service) start(ctx context.Context, tenantID string, srcs ...string) (s
 	if err != nil {
 		return session{}, err
 	}
+	if s.opts.CompactEvery >= 0 && slices.ContainsFunc(srcs, func(src string) bool { return s.lagging(src, at[src]) }) {
+		if err := s.sharedPass(ctx); err != nil {
+			s.opts.Log.Warn("insight compactor pass failed; answering from the raw rows", "err", err)
+		} else if at, err = s.readWatermarks(ctx); err != nil {
+			return session{}, err
+		}
+	}
 	tail := map[string]bool{}
 	if len(srcs) > 0 {
 		q := &sqlb{}

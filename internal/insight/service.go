@@ -82,7 +82,8 @@ type Service struct {
 	slots   slots
 
 	mu          sync.Mutex
-	compacting  bool
+	running     chan struct{} // closed when the pass in progress ends; nil when none runs
+	runErr      error         // the outcome of the last pass
 	lastCompact time.Time
 	wg          sync.WaitGroup
 }
