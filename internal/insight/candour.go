@@ -116,7 +116,7 @@ func (d *candourData) report(f Filter, by Dim, min int) (CandourReport, error) {
 	rep := CandourReport{Filter: f, Wave: f.Get(DimWave), By: by, MinGroup: min}
 	var list []tally
 	for _, k := range sortedKeys(gt) {
-		if gt[k].n > 0 {
+		if gt[k].n > 0 && by != "" {
 			list = append(list, *gt[k])
 		}
 	}

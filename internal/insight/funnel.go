@@ -141,7 +141,7 @@ func (s *Service) funnel(ctx context.Context, st session, f Filter, by Dim) (Fun
 	}
 	var list []tally
 	for _, k := range sortedKeys(gt) {
-		if gt[k].n > 0 {
+		if gt[k].n > 0 && by != "" {
 			list = append(list, *gt[k])
 		}
 	}

@@ -192,10 +192,11 @@ func (s *Service) score(ctx context.Context, st session, f Filter, by Dim, metri
 		sc.Mean = num(h.mean())
 		return sc
 	}
-	build := func(hs map[string]*hist, ts map[string]*tally, vsRest bool) ([]ScoreCell, Cell, error) {
+	// build protects one breakdown of the total (none when breakdown is false) and fills its cells.
+	build := func(hs map[string]*hist, ts map[string]*tally, breakdown, vsRest bool) ([]ScoreCell, Cell, error) {
 		var list []tally
 		for _, k := range sortedKeys(ts) {
-			if ts[k].n > 0 {
+			if ts[k].n > 0 && breakdown {
 				list = append(list, *ts[k])
 			}
 		}
@@ -214,10 +215,10 @@ func (s *Service) score(ctx context.Context, st session, f Filter, by Dim, metri
 		return out, v.total, nil
 	}
 	var totalCell Cell
-	if rep.Groups, totalCell, err = build(groups, gt, by != ""); err != nil {
+	if rep.Groups, totalCell, err = build(groups, gt, by != "", true); err != nil {
 		return ScoreReport{}, err
 	}
-	if rep.Trend, _, err = build(trend, tt, false); err != nil {
+	if rep.Trend, _, err = build(trend, tt, true, false); err != nil {
 		return ScoreReport{}, err
 	}
 	rep.Total = cell(total, totalCell)

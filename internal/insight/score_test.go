@@ -142,6 +142,9 @@ func TestReturnIntent(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if len(rep.Groups) != 0 {
+			t.Errorf("%s: groups without a breakdown: %+v", mode, rep.Groups)
+		}
 		tb := rep.Total.TopBox
 		if tb == nil || tb.Count != 11 || tb.N != 16 || !near(float64(tb.Estimate), 11.0/16) {
 			t.Fatalf("%s: top box %+v", mode, tb)

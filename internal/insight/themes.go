@@ -147,7 +147,7 @@ func (s *Service) Themes(ctx context.Context, tenantID string, f Filter, by Dim)
 	rep := ThemesReport{Filter: f, By: by, MinGroup: min}
 	var list []tally
 	for _, k := range sortedKeys(gt) {
-		if gt[k].n > 0 {
+		if gt[k].n > 0 && by != "" {
 			list = append(list, *gt[k])
 		}
 	}
