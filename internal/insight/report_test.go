@@ -256,6 +256,32 @@ func TestChange(t *testing.T) {
 	}
 }
 
+// A submission that reached the materialized view in two blocks is merged back into one response.
+func TestSplitSubmission(t *testing.T) {
+	f := newFixture(t, "t1")
+	for i := 0; i < 5; i++ {
+		f.submitSplit(resp{alumnus: fmt.Sprint("p", i), rec: 10, ret: 5, trueReason: "growth", drivers: []int{1, 2, 3, 4, 5, 4, 3}})
+	}
+	f.modes(func(mode string) {
+		rep, err := f.svc.Drivers(f.ctx, "t1", Filter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Would-recommend is in the first half of the rows, the last hindsight ratings in the second: a
+		// complete case needs both.
+		if o := rep.Outcomes[0]; o.N == nil || *o.N != 5 {
+			t.Errorf("%s: complete cases %+v, want 5", mode, o.Cell)
+		}
+		cg, err := f.svc.CandourGap(f.ctx, "t1", Filter{}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cg.Changed.N == nil || *cg.Changed.N != 5 {
+			t.Errorf("%s: candour %+v", mode, cg.Changed.Cell)
+		}
+	})
+}
+
 func TestDrivers(t *testing.T) {
 	f := newFixture(t, "t1")
 	// 40 responses with ratings from a fixed pattern; the expected figures come from stats on the same

@@ -70,7 +70,7 @@ func (s *Service) pivotSelect(gen uint64, restrict string, rargs ...any) (string
 FROM (
 	SELECT tenant_id, aid AS alumnus_id, arraySort(x -> x.19, groupArray(r)) AS rs
 	FROM (
-		SELECT tenant_id, response_id, argMax(alumnus_id, version) AS aid,
+		SELECT tenant_id, response_id, argMax(aid0, version) AS aid,
 			tuple(response_id, max(version), argMax(survey_id, version), argMax(wave, version),
 				argMax(submitted_at, version), argMax(department, version), argMax(job_family, version),
 				argMax(exit_type, version), argMax(exit_reason, version), argMax(tenure_band, version),
@@ -93,10 +93,20 @@ FROM (
 	q.add(e+", version), argMax(", a...)
 	e, a = choiceExpr(sl.viewChange)
 	q.add(e+`, version), min(version)) AS r
-		FROM response_facts
-		WHERE `, a...)
+		FROM (
+			-- A submission is one row unless an INSERT reached the view in several blocks: merge them.
+			SELECT tenant_id, response_id, version, any(alumnus_id) AS aid0, any(survey_id) AS survey_id,
+				any(wave) AS wave, any(submitted_at) AS submitted_at, any(department) AS department,
+				any(job_family) AS job_family, any(exit_type) AS exit_type, any(exit_reason) AS exit_reason,
+				any(tenure_band) AS tenure_band, any(exit_quarter) AS exit_quarter, any(regrettable) AS regrettable,
+				groupArrayArray(num_q) AS num_q, groupArrayArray(num_v) AS num_v,
+				groupArrayArray(choice_q) AS choice_q, groupArrayArray(choice_v) AS choice_v
+			FROM response_facts
+			WHERE `, a...)
 	q.add(restrict, rargs...)
 	q.add(`
+			GROUP BY tenant_id, response_id, version
+		)
 		GROUP BY tenant_id, response_id
 	)
 	GROUP BY tenant_id, aid
