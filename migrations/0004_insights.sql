@@ -32,8 +32,7 @@ ORDER BY (tenant_id, kind, period_start, department);
 -- batch as one block), so grouping the block by (response, version) sees the whole submission. Numeric
 -- answers (nps, likert: answered, no choice, no text) and single-choice answers are kept as parallel
 -- arrays keyed by cityHash64(question_id), so this table knows nothing of any survey's question ids.
--- Ordered by alumnus with small granules, so that "every response of these few alumni" reads only their
--- granules; response_log below finds those alumni.
+-- Ordered by version: the compactor and the queries read "everything newer than the watermark" by index.
 CREATE TABLE IF NOT EXISTS response_facts
 (
     tenant_id    String,
@@ -56,8 +55,7 @@ CREATE TABLE IF NOT EXISTS response_facts
     choice_v     Array(String)
 )
 ENGINE = MergeTree()
-ORDER BY (tenant_id, alumnus_id, version)
-SETTINGS index_granularity = 256;
+ORDER BY (tenant_id, version, response_id);
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS response_facts_mv TO response_facts AS
 SELECT
@@ -99,28 +97,6 @@ FROM answers
 WHERE version NOT IN (SELECT version FROM response_facts)
 GROUP BY tenant_id, survey_id, response_id, version;
 
--- Who submitted when: one row per stored submission, ordered by version (the writer's clock), so that
--- "the alumni with a submission newer than the watermark" reads only the newest granules.
-CREATE TABLE IF NOT EXISTS response_log
-(
-    tenant_id  String,
-    version    UInt64,
-    alumnus_id UUID
-)
-ENGINE = MergeTree()
-ORDER BY (tenant_id, version);
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS response_log_mv TO response_log AS
-SELECT tenant_id, version, any(alumnus_id) AS alumnus_id
-FROM answers
-GROUP BY tenant_id, response_id, version;
-
-INSERT INTO response_log (tenant_id, version, alumnus_id)
-SELECT tenant_id, version, any(alumnus_id)
-FROM answers
-WHERE version NOT IN (SELECT version FROM response_log)
-GROUP BY tenant_id, response_id, version;
-
 -- The current response of every alumnus and wave as of a compactor pass (gen = that pass's watermark),
 -- with the answers the metrics use in fixed columns (looked up by metric and driver tag when the pass
 -- ran) and, for change over time, the same person's previous response. Whenever any response of an
@@ -135,6 +111,7 @@ CREATE TABLE IF NOT EXISTS response_pivot
     alumnus_id         UUID,
     response_id        UUID,
     version            UInt64,
+    first_version      UInt64,
     survey_id          String,
     wave               String,
     submitted_at       DateTime,

@@ -85,7 +85,7 @@ func (s *Service) Change(ctx context.Context, tenantID string, f Filter) (Change
 	min, w := st.min, st.w
 	first, second := s.opts.FirstWave, s.opts.SecondWave
 	items := s.changeItems()
-	rowsSQL, rowsArgs := s.pivotRows(tenantID, w, columns(f, "submitted_at", "wave", "prev_wave", "score", "prev_score",
+	rowsSQL, rowsArgs := s.pairRows(tenantID, w, columns(f, "submitted_at", "wave", "prev_wave", "score", "prev_score",
 		"return_intent", "prev_return_intent", "drivers", "prev_drivers", "retainable", "prev_retainable"))
 	c := countsFor(f, "submitted_at")
 	// One row: the people paired (under f and each parent filter), and for every question the joint

@@ -193,13 +193,13 @@ func (s *Service) chunks(ctx context.Context, ids string, args ...any) (uint64, 
 }
 
 func (s *Service) compactPivot(ctx context.Context, from, to uint64) error {
-	tenants, err := s.touchedTenants(ctx, "response_log", "version", from, to)
+	tenants, err := s.touchedTenants(ctx, "response_facts", "version", from, to)
 	if err != nil {
 		return err
 	}
 	cols := strings.Join(pivotColumns, ", ")
 	for _, t := range tenants {
-		ids := "SELECT alumnus_id AS id FROM response_log WHERE tenant_id = ? AND version > ? AND version <= ?"
+		ids := "SELECT alumnus_id AS id FROM response_facts WHERE tenant_id = ? AND version > ? AND version <= ?"
 		n, err := s.chunks(ctx, ids, t, from, to)
 		if err != nil {
 			return err

@@ -137,7 +137,7 @@ type session struct {
 // tailChecks are the queries telling whether a tenant has rows newer than a source's watermark. The
 // first two read only the newest partition; the others read one column.
 var tailChecks = map[string]string{
-	srcPivot:  "SELECT 1 FROM response_log WHERE tenant_id = ? AND version > ? LIMIT 1",
+	srcPivot:  "SELECT 1 FROM response_facts WHERE tenant_id = ? AND version > ? LIMIT 1",
 	srcFunnel: "SELECT 1 FROM invitation_events WHERE tenant_id = ? AND at > toDateTime(?) LIMIT 1",
 	srcText:   "SELECT 1 FROM text_analyses WHERE tenant_id = ? AND analyzed_at > toDateTime(?) LIMIT 1",
 	srcAlumni: "SELECT 1 FROM alumni WHERE tenant_id = ? AND version > ? LIMIT 1",

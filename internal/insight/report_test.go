@@ -246,6 +246,29 @@ func TestChange(t *testing.T) {
 			t.Errorf("%s: driver:compensation %+v", mode, d)
 		}
 	})
+	// After the pass the five 3m-only people answer at 6m: their 3m rows are compacted, the 6m rows new,
+	// and the pairs are worked out from both.
+	var more []resp
+	for i := 0; i < 5; i++ {
+		more = append(more, resp{alumnus: fmt.Sprint("only3-", i), wave: "6m", rec: 9, ret: 4,
+			at: time.Date(2025, 11, 1, 0, 0, 0, 0, time.UTC)})
+	}
+	f.submit(more...)
+	f.modes(func(mode string) {
+		rep, err := f.svc.Change(f.ctx, "t1", Filter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.People.N == nil || *rep.People.N != 16 {
+			t.Fatalf("%s: people after new 6m answers %+v", mode, rep.People)
+		}
+		for _, it := range rep.Items {
+			// only3 people went 3 → 9: five more detractors → promoters.
+			if it.Question == "enps" && (it.Joined != 11 || it.Left != 1) {
+				t.Errorf("%s: enps joined %d left %d, want 11 and 1", mode, it.Joined, it.Left)
+			}
+		}
+	})
 	// A department with too few pairs is refused.
 	rep, err := f.svc.Change(f.ctx, "t1", Filter{Values: map[Dim]string{DimDepartment: "none"}})
 	if err != nil {
