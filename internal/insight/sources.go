@@ -184,7 +184,7 @@ func (s *Service) pivotRows(tenantID string, w watermarks, cols []string, scope 
 	// Every version newer than the watermark is newer than the compacted one, so the new rows alone give
 	// the current version of these responses.
 	t, targs := s.responseTuples("tenant_id = ? AND version > ?", tenantID, wm)
-	q.add(" UNION ALL SELECT "+c+" FROM (SELECT tenant_id, aid AS alumnus_id, "+tupleColumns+" FROM (")
+	q.add(" UNION ALL SELECT " + c + " FROM (SELECT tenant_id, aid AS alumnus_id, " + tupleColumns + " FROM (")
 	q.add(t, targs...)
 	q.add(")) WHERE "+sc, scArgs...)
 	return q.String(), q.args
