@@ -3,7 +3,6 @@ package insight
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/alumnipulse/alumnipulse/internal/stats"
 	"github.com/alumnipulse/alumnipulse/internal/suppress"
@@ -40,40 +39,33 @@ type ChangeItem struct {
 	Joined int   `json:"joined_top,omitempty"`
 	Signed *Test `json:"wilcoxon,omitempty"`
 	// Independent compares the top-box share of those who answered only the first wave with those who
-	// answered only the second (two-proportion z); refused when either group is below the minimum.
+	// answered only the second (two-proportion z); refused when either group is below the minimum. Not
+	// given for the hindsight ratings.
 	Independent *Comparison `json:"independent,omitempty"`
 }
 
-// changeItem is one question compared: the SQL of its value on a pivot row (later) and of the same
-// person's answer in their previous response (earlier).
+// changeItem is one question compared. Scores and the retainable answer are columns of the pivot row;
+// drivers are positions of its drivers array.
 type changeItem struct {
 	name, kind string
 	top        int
 	lo         int // the lowest valid value
-	earlier    string
-	later      string
+	driver     int // 1-based position in drivers, 0 for the others
 }
 
 func (s *Service) changeItems() []changeItem {
 	items := []changeItem{
-		{"enps", "score", 9, 0, "prev_score", "score"},
-		{"return_intent", "score", 4, 1, "prev_return_intent", "return_intent"},
+		{name: "enps", kind: "score", top: 9, lo: 0},
+		{name: "return_intent", kind: "score", top: 4, lo: 1},
+		{name: "retainable", kind: "yes", top: 1, lo: 0},
 	}
 	for i, code := range s.slots.driverCodes {
-		if len(s.slots.drivers[i]) == 0 {
-			continue
+		if len(s.slots.drivers[i]) > 0 {
+			items = append(items, changeItem{name: "driver:" + code, kind: "score", top: 4, lo: 1, driver: i + 1})
 		}
-		items = append(items, changeItem{"driver:" + code, "score", 4, 1,
-			fmt.Sprintf("prev_drivers[%d]", i+1), fmt.Sprintf("drivers[%d]", i+1)})
 	}
-	yes := func(col string) string { return "toInt8(multiIf(" + col + " = 'yes', 1, " + col + " = '', -1, 0))" }
-	items = append(items, changeItem{"retainable", "yes", 1, 0, yes("prev_retainable"), yes("retainable")})
 	return items
 }
-
-// onlyOther marks a single wave's answer in the (earlier, later) pair of the change query: "earlier,
-// any" or "later only".
-const onlyOther = -2
 
 // Change compares the first and the second wave for the same people (joined by alumnus) matching f.
 func (s *Service) Change(ctx context.Context, tenantID string, f Filter) (ChangeReport, error) {
@@ -85,67 +77,89 @@ func (s *Service) Change(ctx context.Context, tenantID string, f Filter) (Change
 	min, w := st.min, st.w
 	first, second := s.opts.FirstWave, s.opts.SecondWave
 	items := s.changeItems()
-	rowsSQL, rowsArgs := s.pairRows(tenantID, w, columns(f, "submitted_at", "wave", "prev_wave", "score", "prev_score",
-		"return_intent", "prev_return_intent", "drivers", "prev_drivers", "retainable", "prev_retainable"))
-	c := countsFor(f, "submitted_at")
-	// One row: the people paired (under f and each parent filter), and for every question the joint
-	// counts of (earlier, later) answers as a sumMap keyed item·256 + (earlier+2)·16 + (later+2). A
-	// later-wave row paired with its earlier one gives (earlier, later); a later-wave row without it
-	// (onlyOther, later); an earlier-wave row (earlier, onlyOther), from which "earlier only" is derived.
-	sel, selArgs := c.selWith("wave = ? AND prev_wave = ?", second, first)
-	q := &sqlb{}
-	q.add("SELECT "+sel, selArgs...)
-	q.add(", tupleElement(sumMapIf(arrayMap(x -> toUInt16(x.1 * 256 + (x.2 + 2) * 16 + (x.3 + 2)), [")
-	for i, it := range items {
-		if i > 0 {
-			q.add(", ")
+	byDriver := map[int]int{}
+	for k, it := range items {
+		if it.driver > 0 {
+			byDriver[it.driver] = k
 		}
-		q.add(fmt.Sprintf("(%d, toInt16(multiIf(wave = ?, %s, prev_wave = ?, %s, %d)), toInt16(if(wave = ?, %d, %s)))",
-			i, it.later, it.earlier, onlyOther, onlyOther, it.later), first, first, first)
 	}
-	q.add(fmt.Sprintf("]), arrayMap(x -> toUInt64(1), range(%d)), %s) AS m, 1), tupleElement(m, 2)", len(items), c.all), c.allArgs...)
-	q.add(" FROM ("+rowsSQL+")", rowsArgs...)
-	q.add(" WHERE (wave = ? OR wave = ?) AND ("+c.where+")", append([]any{first, second}, c.whereArgs...)...)
-
 	pairs := make([]pairCounts, len(items))
 	earlierAny := make([]map[int]int, len(items))
 	laterOnly := make([]map[int]int, len(items))
 	for i := range items {
 		pairs[i], earlierAny[i], laterOnly[i] = pairCounts{}, map[int]int{}, map[int]int{}
 	}
+	c := countsFor(f, "submitted_at")
+	yes := func(col string) string { return "toInt8(multiIf(" + col + " = 'yes', 1, " + col + " = '', -1, 0))" }
+	// Three grouped passes, each small in what it groups by: the paired people's scores, their drivers
+	// (the arrays unrolled), and the single-wave answers for the independent-groups test.
+	rows, rowsArgs := s.pairRows(tenantID, w, columns(f, "submitted_at", "wave", "prev_wave", "score", "prev_score",
+		"return_intent", "prev_return_intent", "retainable", "prev_retainable"))
+	q := &sqlb{}
+	q.add("SELECT prev_score, score, prev_return_intent, return_intent, "+yes("prev_retainable")+" AS pk, "+yes("retainable")+" AS k, "+c.sel, c.selArgs...)
+	q.add(" FROM ("+rows+")", rowsArgs...)
+	q.add(" WHERE wave = ? AND prev_wave = ? AND ("+c.where+") GROUP BY prev_score, score, prev_return_intent, return_intent, pk, k",
+		append([]any{second, first}, c.whereArgs...)...)
 	var tot tally
 	err = query(ctx, s.conn, "read change", q.String(), q.args, func(r interface{ Scan(...any) error }) error {
-		var m struct {
-			keys []uint16
-			vals []uint64
-		}
-		raw := make([]uint64, c.parents+1)
-		dest := make([]any, 0, len(raw)+1)
-		for i := range raw {
-			dest = append(dest, &raw[i])
-		}
-		dest = append(dest, &m.keys, &m.vals)
-		if err := r.Scan(dest...); err != nil {
+		var v [6]int8
+		n, ps, err := scanCounts(r, c.parents, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5])
+		if err != nil {
 			return err
 		}
-		ps := make([]int, c.parents)
-		for i := range ps {
-			ps[i] = int(raw[i+1])
+		tot.add(n, ps)
+		for k := 0; k < 3; k++ {
+			if a, b := int(v[2*k]), int(v[2*k+1]); a >= items[k].lo && b >= items[k].lo {
+				pairs[k][[2]int{a, b}] += n
+			}
 		}
-		tot.add(int(raw[0]), ps)
-		for k, key := range m.keys {
-			item, a, b := int(key)/256, int(key)%256/16-2, int(key)%16-2
-			if item >= len(items) {
+		return nil
+	})
+	if err != nil {
+		return ChangeReport{}, err
+	}
+	if len(byDriver) > 0 {
+		rows, rowsArgs = s.pairRows(tenantID, w, columns(f, "submitted_at", "wave", "prev_wave", "drivers", "prev_drivers"))
+		q = &sqlb{}
+		q.add("SELECT j, pd, d, countIf("+c.all+") FROM (", c.allArgs...)
+		q.add("SELECT * FROM ("+rows+") WHERE wave = ? AND prev_wave = ?", append(append([]any{}, rowsArgs...), second, first)...)
+		q.add(") ARRAY JOIN drivers AS d, prev_drivers AS pd, arrayEnumerate(drivers) AS j WHERE d > 0 AND pd > 0 GROUP BY j, pd, d")
+		err = query(ctx, s.conn, "read change of drivers", q.String(), q.args, func(r interface{ Scan(...any) error }) error {
+			var j uint32
+			var pd, d int8
+			var n uint64
+			if err := r.Scan(&j, &pd, &d, &n); err != nil {
+				return err
+			}
+			if k, ok := byDriver[int(j)]; ok && n > 0 {
+				pairs[k][[2]int{int(pd), int(d)}] += int(n)
+			}
+			return nil
+		})
+		if err != nil {
+			return ChangeReport{}, err
+		}
+	}
+	rows, rowsArgs = s.pairRows(tenantID, w, columns(f, "submitted_at", "wave", "prev_wave", "score", "return_intent", "retainable"))
+	q = &sqlb{}
+	q.add("SELECT wave = ? AS earlier, score, return_intent, "+yes("retainable")+" AS k, countIf("+c.all+")", append([]any{first}, c.allArgs...)...)
+	q.add(" FROM ("+rows+")", rowsArgs...)
+	q.add(" WHERE wave = ? OR (wave = ? AND prev_wave != ?) GROUP BY earlier, score, return_intent, k", first, second, first)
+	err = query(ctx, s.conn, "read single-wave answers", q.String(), q.args, func(r interface{ Scan(...any) error }) error {
+		var earlier uint8
+		var v [3]int8
+		var n uint64
+		if err := r.Scan(&earlier, &v[0], &v[1], &v[2], &n); err != nil {
+			return err
+		}
+		for k := 0; k < 3; k++ {
+			if int(v[k]) < items[k].lo {
 				continue
 			}
-			it, n := items[item], int(m.vals[k])
-			switch {
-			case a == onlyOther && b >= it.lo:
-				laterOnly[item][b] += n
-			case b == onlyOther && a >= it.lo:
-				earlierAny[item][a] += n
-			case a >= it.lo && b >= it.lo:
-				pairs[item][[2]int{a, b}] += n
+			if earlier == 1 {
+				earlierAny[k][int(v[k])] += int(n)
+			} else {
+				laterOnly[k][int(v[k])] += int(n)
 			}
 		}
 		return nil
@@ -201,7 +215,9 @@ func (s *Service) Change(ctx context.Context, tenantID string, f Filter) (Change
 			ci.MeanBefore, ci.MeanAfter = num(float64(sumA)/float64(n)), num(float64(sumB)/float64(n))
 			ci.Signed = test(wilcoxon(pc))
 		}
-		ci.Independent = s.independent(pc, earlierAny[i], laterOnly[i], it.top, min)
+		if it.driver == 0 {
+			ci.Independent = s.independent(pc, earlierAny[i], laterOnly[i], it.top, min)
+		}
 		rep.Items = append(rep.Items, ci)
 	}
 	return rep, nil

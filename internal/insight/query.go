@@ -44,6 +44,10 @@ type counting struct {
 	// counts are the conditions of n and of each parent, in order.
 	counts    []string
 	countArgs [][]any
+	// filter and droppable say which restrictions of filter.conds each parent leaves out, for counting
+	// rows in Go the same way.
+	filter    Filter
+	droppable []int
 }
 
 // selWith is sel with every count further restricted by extra and its values.
@@ -72,7 +76,8 @@ func countsFor(f Filter, periodCol string, scope ...Dim) counting {
 			droppable = append(droppable, i)
 		}
 	}
-	c := counting{parents: len(droppable), all: all, allArgs: allArgs, counts: []string{all}, countArgs: [][]any{allArgs}}
+	c := counting{parents: len(droppable), all: all, allArgs: allArgs, counts: []string{all}, countArgs: [][]any{allArgs},
+		filter: f, droppable: droppable}
 	sel := &sqlb{}
 	sel.add("countIf("+all+") AS n", allArgs...)
 	var ors []string

@@ -99,6 +99,10 @@ func (s *Service) Close() { s.wg.Wait() }
 // ErrTenant is returned (wrapped) when the tenant cannot be read.
 var ErrTenant = errors.New("tenant not available")
 
+// ErrBacklog is returned (wrapped) when the pre-aggregation is too far behind to answer now; a compactor
+// pass is on its way, so the caller may retry shortly.
+var ErrBacklog = errors.New("insight pre-aggregation is catching up")
+
 // policy returns the tenant's minimum group sizes and time zone.
 func (s *Service) policy(ctx context.Context, tenantID string) (minGroup int, loc *time.Location, err error) {
 	t, err := s.tenants.Get(ctx, tenantID)
