@@ -126,7 +126,7 @@ func (s *Service) funnel(ctx context.Context, st session, f Filter, by Dim) (Fun
 	c := countsFor(f, "planned_at")
 	q := &sqlb{}
 	q.add("SELECT "+byExpr(by)+" AS g, stages, "+c.sel, c.selArgs...)
-	q.add(" FROM (SELECT "+strings.Join(columns(f, "planned_at", "stages", byCol(by)), ", ")+" FROM invitation_funnel WHERE ")
+	q.add(" FROM (SELECT " + strings.Join(columns(f, "planned_at", "stages", byCol(by)), ", ") + " FROM invitation_funnel WHERE ")
 	cur, curArgs := funnelCurrent(tenantID, wm)
 	q.add(cur, curArgs...)
 	if len(tail) > 0 {
@@ -207,10 +207,10 @@ func funnelCurrent(tenantID string, wm uint64) (string, []any) {
 
 // funnelRow is the current funnel of one invitation with events newer than the watermark.
 type funnelRow struct {
-	id                                                    uuid.UUID
+	id                                                   uuid.UUID
 	survey, wave, department, jobFamily, exitType, exitQ string
-	plannedAt                                             time.Time
-	stages                                                uint16
+	plannedAt                                            time.Time
+	stages                                               uint16
 }
 
 func (r funnelRow) get(d Dim) string {
@@ -317,11 +317,14 @@ func (s *Service) funnelTail(ctx context.Context, tenantID string, wm uint64) ([
 		rows = append(rows, fr)
 		return nil
 	})
-	if err != nil || len(brandNew) == 0 {
-		return rows, err
+	if err != nil {
+		return nil, err
 	}
 	if len(rows) > maxFunnelTail {
 		return nil, fmt.Errorf("funnel: %d+ invitations changed since the last compactor pass: %w", maxFunnelTail, ErrBacklog)
+	}
+	if len(brandNew) == 0 {
+		return rows, nil
 	}
 	seg := map[uuid.UUID]funnelRow{}
 	set := clickhouse.GroupSet{Value: brandNew}
