@@ -109,7 +109,7 @@ func (s *Service) Themes(ctx context.Context, tenantID string, f Filter, by Dim)
 	// number): grouping by the strings themselves costs about half as much again on a million answers.
 	q := &sqlb{}
 	q.add("SELECT any(g), toString(any(sq)), any(theme), sent, "+c.sel+" FROM (", c.selArgs...)
-	q.add("SELECT *, "+byExpr(by)+" AS g, toStartOfQuarter(submitted_at) AS sq, if(i = 0, '', themes[i]) AS theme, "+
+	q.add("SELECT *, " + byExpr(by) + " AS g, toStartOfQuarter(submitted_at) AS sq, if(i = 0, '', themes[i]) AS theme, " +
 		"transform(if(i = 0, toString(sentiment), theme_sentiments[i]), ['neutral', 'positive', 'negative', 'mixed'], [0, 1, 2, 3], 0) AS sent")
 	q.add(" FROM (SELECT "+strings.Join(cols, ", ")+" FROM text_analyses WHERE tenant_id = ? AND ", tenantID)
 	q.add(cur+")", curArgs...)
