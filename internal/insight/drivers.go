@@ -103,17 +103,27 @@ func (s *Service) Drivers(ctx context.Context, tenantID string, f Filter) (Drive
 		complete = append(complete, d(j)+" > 0")
 		cols = append(cols, fmt.Sprintf("toInt64(%s) AS d%d", d(j), j))
 	}
+	// Without parents every row the WHERE admits is in the filter, and a plain sum is cheaper than sumIf.
+	sum := func(x string) string {
+		if c.parents == 0 {
+			return "sum(" + x + ")"
+		}
+		return "sumIf(" + x + ", f_)"
+	}
 	q := &sqlb{}
 	q.add("SELECT score, return_intent, "+c.sel, c.selArgs...)
 	for j := 0; j < p; j++ {
-		q.add(fmt.Sprintf(", sumIf(d%d, f_), sumIf(d%d * d%d * d%d, f_), sumIf(d%d * d%d * d%d * d%d, f_)", j, j, j, j, j, j, j, j))
+		dj := fmt.Sprintf("d%d", j)
+		q.add(", " + sum(dj) + ", " + sum(dj+"*"+dj+"*"+dj) + ", " + sum(dj+"*"+dj+"*"+dj+"*"+dj))
 	}
 	for j := 0; j < p; j++ {
 		for k := j; k < p; k++ {
-			q.add(fmt.Sprintf(", sumIf(d%d * d%d, f_)", j, k))
+			q.add(", " + sum(fmt.Sprintf("d%d * d%d", j, k)))
 		}
 	}
-	q.add(" FROM (SELECT *, toUInt8("+c.all+") AS f_, "+strings.Join(cols, ", "), c.allArgs...)
+	// The inner query passes on only what the sums and the counts read, not the drivers array.
+	pass := columns(f, "submitted_at", "score", "return_intent")
+	q.add(" FROM (SELECT "+strings.Join(pass, ", ")+", toUInt8("+c.all+") AS f_, "+strings.Join(cols, ", "), c.allArgs...)
 	q.add(" FROM ("+rowsSQL+")", rowsArgs...)
 	q.add(" WHERE "+strings.Join(complete, " AND ")+" AND ("+c.where+")) GROUP BY score, return_intent", c.whereArgs...)
 

@@ -206,8 +206,9 @@ func (s *Service) pairRows(tenantID string, w watermarks, cols []string) (string
 	ids, idArgs := newer("response_id", tenantID, wm)
 	q.add(" AND alumnus_id NOT IN ("+alumni+")", aArgs...)
 	old := &sqlb{}
-	old.add("SELECT tenant_id, response_id, alumnus_id AS aid, tuple("+responseTuple+") AS r FROM response_pivot WHERE "+cur, curArgs...)
-	old.add(" AND alumnus_id IN ("+alumni+")", aArgs...)
+	// PREWHERE: only the granules of these alumni are read beyond the alumnus column.
+	old.add("SELECT tenant_id, response_id, alumnus_id AS aid, tuple("+responseTuple+") AS r FROM response_pivot PREWHERE alumnus_id IN ("+alumni+")", aArgs...)
+	old.add(" WHERE "+cur, curArgs...)
 	old.add(" AND response_id NOT IN ("+ids+")", idArgs...)
 	fresh, fArgs := s.responseTuples("tenant_id = ? AND version > ?", tenantID, wm)
 	old.add(" UNION ALL SELECT tenant_id, response_id, aid, r FROM ("+fresh+")", fArgs...)
