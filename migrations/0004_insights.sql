@@ -32,7 +32,7 @@ ORDER BY (tenant_id, kind, period_start, department);
 -- batch as one block), so grouping the block by (response, version) sees the whole submission. Numeric
 -- answers (nps, likert: answered, no choice, no text) and single-choice answers are kept as parallel
 -- arrays keyed by cityHash64(question_id), so this table knows nothing of any survey's question ids.
--- Ordered by version: the compactor and the queries find "everything newer than the watermark" by index.
+-- Ordered by version: the compactor and the queries read "everything newer than the watermark" by index.
 CREATE TABLE IF NOT EXISTS response_facts
 (
     tenant_id    String,
@@ -111,6 +111,7 @@ CREATE TABLE IF NOT EXISTS response_pivot
     alumnus_id         UUID,
     response_id        UUID,
     version            UInt64,
+    first_version      UInt64,
     survey_id          String,
     wave               String,
     submitted_at       DateTime,
@@ -157,7 +158,8 @@ CREATE TABLE IF NOT EXISTS invitation_funnel
     exit_quarter  Date
 )
 ENGINE = ReplacingMergeTree(gen)
-ORDER BY (tenant_id, wave, survey_id, invitation_id);
+ORDER BY (tenant_id, invitation_id)
+SETTINGS index_granularity = 256;
 
 -- Row keys a later row replaced: response_pivot and invitation_funnel rows of an older gen (key
 -- cityHash64(toUInt64(id), gen)), and text_analyses and alumni versions (key cityHash64 of the row's key

@@ -19,6 +19,9 @@ type gen struct {
 	alumni  int // leavers in the registry
 	tenant  string
 	verbose func(format string, args ...any)
+	// from and count select the leavers a statement covers: the generator writes in chunks, so that no
+	// single INSERT runs for minutes.
+	from, count int
 }
 
 // u returns an expression uniform on [0, 1) for alumnus a and purpose k.
@@ -200,7 +203,7 @@ func (g gen) alumnusSelect() string {
 	w("%s < 0.03 AS edited, ", g.u(85))
 	w("cityHash64(%d, a, 86) %% 14 AS c_improve, cityHash64(%d, a, 87) %% 14 AS c_good, ", g.seed, g.seed)
 	w("%s AS u_text ", g.u(88))
-	w("FROM (SELECT number AS a FROM numbers(%d))", g.alumni)
+	w("FROM (SELECT number AS a FROM numbers(%d, %d))", g.from, g.count)
 	return b.String()
 }
 
@@ -209,29 +212,34 @@ func (g gen) exec(ctx context.Context, conn db.Conn, what, query string, args ..
 	if err := conn.Exec(ctx, query, args...); err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
-	g.verbose("%-22s %6.1fs", what, time.Since(start).Seconds())
+	g.verbose("%-36s %6.1fs", what, time.Since(start).Seconds())
 	return nil
 }
 
+// chunk is how many leavers one INSERT covers.
+const chunk = 150_000
+
 // generate fills the tables of one tenant.
 func (g gen) generate(ctx context.Context, conn db.Conn) error {
-	base := g.alumnusSelect()
-	steps := []struct{ what, sql string }{
-		{"alumni", g.alumniSQL(base)},
-		{"invitations", g.invitationsSQL(base)},
-		{"invitation_events", g.eventsSQL(base)},
-		{"answers", g.answersSQL(base, false)},
-		{"answers (edits)", g.answersSQL(base, true)},
-		{"text_analyses", g.textSQL(base)},
-		{"alumni_events", g.alumniEventsSQL(base)},
-		{"headcounts", g.headcountSQL()},
-	}
-	for _, s := range steps {
-		if err := g.exec(ctx, conn, s.what, s.sql, g.tenant); err != nil {
-			return err
+	for g.from = 0; g.from < g.alumni; g.from += chunk {
+		g.count = min(chunk, g.alumni-g.from)
+		base := g.alumnusSelect()
+		steps := []struct{ what, sql string }{
+			{"alumni", g.alumniSQL(base)},
+			{"invitations", g.invitationsSQL(base)},
+			{"invitation_events", g.eventsSQL(base)},
+			{"answers", g.answersSQL(base, false)},
+			{"answers (edits)", g.answersSQL(base, true)},
+			{"text_analyses", g.textSQL(base)},
+			{"alumni_events", g.alumniEventsSQL(base)},
+		}
+		for _, s := range steps {
+			if err := g.exec(ctx, conn, fmt.Sprintf("%s %d–%d", s.what, g.from, g.from+g.count), s.sql, g.tenant); err != nil {
+				return err
+			}
 		}
 	}
-	return nil
+	return g.exec(ctx, conn, "headcounts", g.headcountSQL(), g.tenant)
 }
 
 func (g gen) alumniSQL(base string) string {

@@ -36,10 +36,11 @@ func main() {
 		os.Exit(2)
 	}
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
-	database := fs.String("db", "alumnipulse_bench", "database to create and fill (dropped first by gen)")
+	database := fs.String("db", "insight_bench", "database to create and fill (dropped first by gen)")
 	responses := fs.Int("responses", 1_000_000, "gen: about how many survey responses to generate")
 	seed := fs.Uint64("seed", 1, "gen: seed of the pseudo-random data")
 	requests := fs.Int("requests", 50, "run: requests per endpoint")
+	tail := fs.Int("tail", 50, "run: fresh submissions written after the compactor pass, newer than its watermark")
 	only := fs.String("only", "", "run: measure only endpoints whose path contains this")
 	query := fs.String("q", "", "query: a SELECT to time (-requests times)")
 	_ = fs.Parse(os.Args[2:])
@@ -52,7 +53,7 @@ func main() {
 	case "gen":
 		err = generate(ctx, cfg, *responses, *seed)
 	case "run":
-		err = run(ctx, cfg, *requests, *only, os.Stdout)
+		err = run(ctx, cfg, *requests, *tail, *only, os.Stdout)
 	case "query":
 		err = timeQuery(ctx, cfg, *query, *requests, os.Stdout)
 	}

@@ -45,13 +45,19 @@ type ChangedCell struct {
 // CandourGap compares stated and true reasons of the people matching f who answered the first wave
 // (or the wave f names).
 func (s *Service) CandourGap(ctx context.Context, tenantID string, f Filter, by Dim) (CandourReport, error) {
-	if f.Get(DimWave) == "" && f.Get(DimSurvey) == "" {
-		f = f.With(DimWave, s.opts.FirstWave)
-	}
-	min, w, err := s.start(ctx, tenantID)
+	st, err := s.start(ctx, tenantID, srcPivot)
 	if err != nil {
 		return CandourReport{}, err
 	}
+	return s.candourGap(ctx, st, f, by)
+}
+
+func (s *Service) candourGap(ctx context.Context, st session, f Filter, by Dim) (CandourReport, error) {
+	if f.Get(DimWave) == "" && f.Get(DimSurvey) == "" {
+		f = f.With(DimWave, s.opts.FirstWave)
+	}
+	tenantID, min, w := st.tenant, st.min, st.w
+	var err error
 	rowsSQL, rowsArgs := s.pivotRows(tenantID, w, columns(f, "submitted_at", "exit_reason", "true_reason", byCol(by)), scopeConds(f, DimWave, DimSurvey)...)
 	c := countsFor(f, "submitted_at", DimWave, DimSurvey)
 	q := &sqlb{}
@@ -60,37 +66,57 @@ func (s *Service) CandourGap(ctx context.Context, tenantID string, f Filter, by 
 	q.add(" FROM ("+rowsSQL+")", rowsArgs...)
 	q.add(" WHERE true_reason != '' AND ("+c.where+") GROUP BY g, stated, true_reason", c.whereArgs...)
 
-	type pair struct{ stated, true string }
-	flows := map[pair]int{}
-	gt := map[string]*tally{}
-	changed := map[string]int{}
-	var tot tally
-	totalChanged := 0
+	d := newCandourData()
 	err = query(ctx, s.conn, "read candour gap", q.String(), q.args, func(r interface{ Scan(...any) error }) error {
 		var g, stated, truth string
 		n, ps, err := scanCounts(r, c.parents, &g, &stated, &truth)
 		if err != nil {
 			return err
 		}
-		flows[pair{stated, truth}] += n
-		if gt[g] == nil {
-			gt[g] = &tally{key: g}
-		}
-		gt[g].add(n, ps)
-		tot.add(n, ps)
-		if stated != truth {
-			changed[g] += n
-			totalChanged += n
-		}
+		d.add(g, stated, truth, n, ps)
 		return nil
 	})
 	if err != nil {
 		return CandourReport{}, err
 	}
+	return d.report(f, by, min)
+}
+
+type reasonPair struct{ stated, true string }
+
+// candourData collects the stated × true counts of a candour gap, by group.
+type candourData struct {
+	flows        map[reasonPair]int
+	gt           map[string]*tally
+	changed      map[string]int
+	tot          tally
+	totalChanged int
+}
+
+func newCandourData() *candourData {
+	return &candourData{flows: map[reasonPair]int{}, gt: map[string]*tally{}, changed: map[string]int{}}
+}
+
+func (d *candourData) add(g, stated, truth string, n int, ps []int) {
+	d.flows[reasonPair{stated, truth}] += n
+	if d.gt[g] == nil {
+		d.gt[g] = &tally{key: g}
+	}
+	d.gt[g].add(n, ps)
+	d.tot.add(n, ps)
+	if stated != truth {
+		d.changed[g] += n
+		d.totalChanged += n
+	}
+}
+
+// report protects and assembles the counts.
+func (d *candourData) report(f Filter, by Dim, min int) (CandourReport, error) {
+	flows, gt, changed, tot, totalChanged := d.flows, d.gt, d.changed, d.tot, d.totalChanged
 	rep := CandourReport{Filter: f, Wave: f.Get(DimWave), By: by, MinGroup: min}
 	var list []tally
 	for _, k := range sortedKeys(gt) {
-		if gt[k].n > 0 {
+		if gt[k].n > 0 && by != "" {
 			list = append(list, *gt[k])
 		}
 	}

@@ -3,7 +3,6 @@ package insight
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/alumnipulse/alumnipulse/internal/stats"
 	"github.com/alumnipulse/alumnipulse/internal/suppress"
@@ -40,97 +39,128 @@ type ChangeItem struct {
 	Joined int   `json:"joined_top,omitempty"`
 	Signed *Test `json:"wilcoxon,omitempty"`
 	// Independent compares the top-box share of those who answered only the first wave with those who
-	// answered only the second (two-proportion z); refused when either group is below the minimum.
+	// answered only the second (two-proportion z); refused when either group is below the minimum. Not
+	// given for the hindsight ratings.
 	Independent *Comparison `json:"independent,omitempty"`
 }
 
-// changeItem is one question compared: the SQL of its value on a pivot row (later) and of the same
-// person's answer in their previous response (earlier).
+// changeItem is one question compared. Scores and the retainable answer are columns of the pivot row;
+// drivers are positions of its drivers array.
 type changeItem struct {
 	name, kind string
 	top        int
 	lo         int // the lowest valid value
-	earlier    string
-	later      string
+	driver     int // 1-based position in drivers, 0 for the others
 }
 
 func (s *Service) changeItems() []changeItem {
 	items := []changeItem{
-		{"enps", "score", 9, 0, "prev_score", "score"},
-		{"return_intent", "score", 4, 1, "prev_return_intent", "return_intent"},
+		{name: "enps", kind: "score", top: 9, lo: 0},
+		{name: "return_intent", kind: "score", top: 4, lo: 1},
+		{name: "retainable", kind: "yes", top: 1, lo: 0},
 	}
 	for i, code := range s.slots.driverCodes {
-		if len(s.slots.drivers[i]) == 0 {
-			continue
+		if len(s.slots.drivers[i]) > 0 {
+			items = append(items, changeItem{name: "driver:" + code, kind: "score", top: 4, lo: 1, driver: i + 1})
 		}
-		items = append(items, changeItem{"driver:" + code, "score", 4, 1,
-			fmt.Sprintf("prev_drivers[%d]", i+1), fmt.Sprintf("drivers[%d]", i+1)})
 	}
-	yes := func(col string) string { return "toInt8(multiIf(" + col + " = 'yes', 1, " + col + " = '', -1, 0))" }
-	items = append(items, changeItem{"retainable", "yes", 1, 0, yes("prev_retainable"), yes("retainable")})
 	return items
 }
-
-// Sentinel values of the (earlier, later) pair in the change query.
-const (
-	onlyOther = -2 // the row is a single wave's answer: "earlier, any" or "later only"
-	people    = 99 // the item that counts paired people
-)
 
 // Change compares the first and the second wave for the same people (joined by alumnus) matching f.
 func (s *Service) Change(ctx context.Context, tenantID string, f Filter) (ChangeReport, error) {
 	f = f.With(DimWave, "").With(DimSurvey, "")
-	min, w, err := s.start(ctx, tenantID)
+	st, err := s.start(ctx, tenantID, srcPivot)
 	if err != nil {
 		return ChangeReport{}, err
 	}
+	min, w := st.min, st.w
 	first, second := s.opts.FirstWave, s.opts.SecondWave
 	items := s.changeItems()
-	rowsSQL, rowsArgs := s.pivotRows(tenantID, w, columns(f, "submitted_at", "wave", "prev_wave", "score", "prev_score",
-		"return_intent", "prev_return_intent", "drivers", "prev_drivers", "retainable", "prev_retainable"))
-	c := countsFor(f, "submitted_at")
-	q := &sqlb{}
-	q.add("SELECT it.1 AS item, it.2 AS a, it.3 AS b, "+c.sel, c.selArgs...)
-	q.add(" FROM ("+rowsSQL+")", rowsArgs...)
-	// A later-wave row paired with its earlier one gives (earlier, later); a later-wave row without it
-	// (onlyOther, later); an earlier-wave row (earlier, onlyOther), from which "earlier only" is derived.
-	q.add(" ARRAY JOIN [")
-	for i, it := range items {
-		q.add(fmt.Sprintf("(toUInt8(%d), toInt8(multiIf(wave = ?, %s, prev_wave = ?, %s, %d)), toInt8(if(wave = ?, %d, %s))), ",
-			i, it.later, it.earlier, onlyOther, onlyOther, it.later), first, first, first)
+	byDriver := map[int]int{}
+	for k, it := range items {
+		if it.driver > 0 {
+			byDriver[it.driver] = k
+		}
 	}
-	q.add(fmt.Sprintf("(toUInt8(%d), toInt8(if(wave = ? AND prev_wave = ?, 0, %d)), toInt8(0))] AS it", people, onlyOther),
-		second, first)
-	q.add(" WHERE (wave = ? OR wave = ?) AND ("+c.where+") GROUP BY item, a, b", append([]any{first, second}, c.whereArgs...)...)
-
 	pairs := make([]pairCounts, len(items))
 	earlierAny := make([]map[int]int, len(items))
 	laterOnly := make([]map[int]int, len(items))
 	for i := range items {
 		pairs[i], earlierAny[i], laterOnly[i] = pairCounts{}, map[int]int{}, map[int]int{}
 	}
+	c := countsFor(f, "submitted_at")
+	yes := func(col string) string { return "toInt8(multiIf(" + col + " = 'yes', 1, " + col + " = '', -1, 0))" }
+	// Three grouped passes, each small in what it groups by: the paired people's scores, their drivers
+	// (the arrays unrolled), and the single-wave answers for the independent-groups test.
+	rows, rowsArgs := s.pairRows(tenantID, w, columns(f, "submitted_at", "wave", "prev_wave", "score", "prev_score",
+		"return_intent", "prev_return_intent", "retainable", "prev_retainable"))
+	q := &sqlb{}
+	q.add("SELECT prev_score, score, prev_return_intent, return_intent, "+yes("prev_retainable")+" AS pk, "+yes("retainable")+" AS k, "+c.sel, c.selArgs...)
+	q.add(" FROM ("+rows+")", rowsArgs...)
+	q.add(" WHERE wave = ? AND prev_wave = ? AND ("+c.where+") GROUP BY prev_score, score, prev_return_intent, return_intent, pk, k",
+		append([]any{second, first}, c.whereArgs...)...)
 	var tot tally
 	err = query(ctx, s.conn, "read change", q.String(), q.args, func(r interface{ Scan(...any) error }) error {
-		var item uint8
-		var a, b int8
-		n, ps, err := scanCounts(r, c.parents, &item, &a, &b)
+		var v [6]int8
+		n, ps, err := scanCounts(r, c.parents, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5])
 		if err != nil {
 			return err
 		}
-		if int(item) == people {
-			if a == 0 {
-				tot.add(n, ps)
+		tot.add(n, ps)
+		for k := 0; k < 3; k++ {
+			if a, b := int(v[2*k]), int(v[2*k+1]); a >= items[k].lo && b >= items[k].lo {
+				pairs[k][[2]int{a, b}] += n
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return ChangeReport{}, err
+	}
+	if len(byDriver) > 0 {
+		rows, rowsArgs = s.pairRows(tenantID, w, columns(f, "submitted_at", "wave", "prev_wave", "drivers", "prev_drivers"))
+		q = &sqlb{}
+		q.add("SELECT j, pd, d, countIf("+c.all+") FROM (", c.allArgs...)
+		q.add("SELECT * FROM ("+rows+") WHERE wave = ? AND prev_wave = ?", append(append([]any{}, rowsArgs...), second, first)...)
+		q.add(") ARRAY JOIN drivers AS d, prev_drivers AS pd, arrayEnumerate(drivers) AS j WHERE d > 0 AND pd > 0 GROUP BY j, pd, d")
+		err = query(ctx, s.conn, "read change of drivers", q.String(), q.args, func(r interface{ Scan(...any) error }) error {
+			var j uint32
+			var pd, d int8
+			var n uint64
+			if err := r.Scan(&j, &pd, &d, &n); err != nil {
+				return err
+			}
+			if k, ok := byDriver[int(j)]; ok && n > 0 {
+				pairs[k][[2]int{int(pd), int(d)}] += int(n)
 			}
 			return nil
+		})
+		if err != nil {
+			return ChangeReport{}, err
 		}
-		it := items[item]
-		switch {
-		case int(a) == onlyOther && int(b) >= it.lo:
-			laterOnly[item][int(b)] += n
-		case int(b) == onlyOther && int(a) >= it.lo:
-			earlierAny[item][int(a)] += n
-		case int(a) >= it.lo && int(b) >= it.lo:
-			pairs[item][[2]int{int(a), int(b)}] += n
+	}
+	rows, rowsArgs = s.pairRows(tenantID, w, columns(f, "submitted_at", "wave", "prev_wave", "score", "return_intent", "retainable"))
+	q = &sqlb{}
+	q.add("SELECT wave = ? AS earlier, score, return_intent, "+yes("retainable")+" AS k, countIf("+c.all+")", append([]any{first}, c.allArgs...)...)
+	q.add(" FROM ("+rows+")", rowsArgs...)
+	q.add(" WHERE wave = ? OR (wave = ? AND prev_wave != ?) GROUP BY earlier, score, return_intent, k", first, second, first)
+	err = query(ctx, s.conn, "read single-wave answers", q.String(), q.args, func(r interface{ Scan(...any) error }) error {
+		var earlier uint8
+		var v [3]int8
+		var n uint64
+		if err := r.Scan(&earlier, &v[0], &v[1], &v[2], &n); err != nil {
+			return err
+		}
+		for k := 0; k < 3; k++ {
+			if int(v[k]) < items[k].lo {
+				continue
+			}
+			if earlier == 1 {
+				earlierAny[k][int(v[k])] += int(n)
+			} else {
+				laterOnly[k][int(v[k])] += int(n)
+			}
 		}
 		return nil
 	})
@@ -185,7 +215,9 @@ func (s *Service) Change(ctx context.Context, tenantID string, f Filter) (Change
 			ci.MeanBefore, ci.MeanAfter = num(float64(sumA)/float64(n)), num(float64(sumB)/float64(n))
 			ci.Signed = test(wilcoxon(pc))
 		}
-		ci.Independent = s.independent(pc, earlierAny[i], laterOnly[i], it.top, min)
+		if it.driver == 0 {
+			ci.Independent = s.independent(pc, earlierAny[i], laterOnly[i], it.top, min)
+		}
 		rep.Items = append(rep.Items, ci)
 	}
 	return rep, nil

@@ -53,6 +53,11 @@ func (s *Service) readWatermarks(ctx context.Context) (map[string]uint64, error)
 	return w, rows.Err()
 }
 
+// maxLag is how far behind the clock a watermark may fall before a report waits for a compactor pass
+// rather than working out everything newer on the fly (after an idle spell, a restart or the first start
+// on existing data, that could be most of the data, for every report at once).
+const maxLag = 15 * time.Minute
+
 // maybeCompact starts a background pass when none ran for CompactEvery. Queries call it; they never
 // wait for it, because they are exact without it (rows newer than the watermark are worked out on the fly).
 func (s *Service) maybeCompact(ctx context.Context) {
@@ -60,29 +65,58 @@ func (s *Service) maybeCompact(ctx context.Context) {
 		return
 	}
 	s.mu.Lock()
-	if s.compacting || s.opts.Now().Sub(s.lastCompact) < s.opts.CompactEvery {
-		s.mu.Unlock()
+	due := s.running == nil && s.opts.Now().Sub(s.lastCompact) >= s.opts.CompactEvery
+	s.mu.Unlock()
+	if !due {
 		return
 	}
-	s.compacting = true
-	s.mu.Unlock()
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), compactLease/2)
 		defer cancel()
-		start := s.opts.Now()
-		err := s.Compact(cctx)
-		s.mu.Lock()
-		s.compacting = false
-		s.lastCompact = s.opts.Now()
-		s.mu.Unlock()
-		if err != nil {
+		if err := s.sharedPass(cctx); err != nil {
 			s.opts.Log.Warn("insight compactor pass failed", "err", err)
-			return
 		}
-		s.opts.Log.Debug("insight compactor pass", "took", s.opts.Now().Sub(start).Round(time.Millisecond))
 	}()
+}
+
+// sharedPass runs a compactor pass, or waits for the one this process is already running.
+func (s *Service) sharedPass(ctx context.Context) error {
+	s.mu.Lock()
+	if done := s.running; done != nil {
+		s.mu.Unlock()
+		select {
+		case <-done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.runErr
+	}
+	done := make(chan struct{})
+	s.running = done
+	s.mu.Unlock()
+	start := s.opts.Now()
+	err := s.Compact(ctx)
+	s.mu.Lock()
+	s.running, s.runErr, s.lastCompact = nil, err, s.opts.Now()
+	s.mu.Unlock()
+	close(done)
+	if err == nil {
+		s.opts.Log.Debug("insight compactor pass", "took", s.opts.Now().Sub(start).Round(time.Millisecond))
+	}
+	return err
+}
+
+// lagging reports whether a source's watermark is more than maxLag behind the clock.
+func (s *Service) lagging(src string, wm uint64) bool {
+	cut := s.opts.Now().Add(-maxLag)
+	if src == srcFunnel || src == srcText {
+		return wm < uint64(cut.Unix())
+	}
+	return wm < uint64(cut.UnixNano())
 }
 
 // Compact runs one compactor pass over every source. It is safe to call at any time and from several

@@ -74,10 +74,11 @@ func (s *Service) Drivers(ctx context.Context, tenantID string, f Filter) (Drive
 	if f.Get(DimWave) == "" && f.Get(DimSurvey) == "" {
 		f = f.With(DimWave, s.opts.FirstWave)
 	}
-	min, w, err := s.start(ctx, tenantID)
+	st, err := s.start(ctx, tenantID, srcPivot)
 	if err != nil {
 		return DriversReport{}, err
 	}
+	min, w := st.min, st.w
 	rep := DriversReport{Filter: f, MinGroup: min, Target: Num(s.opts.TargetScore)}
 	var idx []int // positions in response_pivot.drivers of the drivers some survey asks
 	for i, qs := range s.slots.drivers {
@@ -93,35 +94,45 @@ func (s *Service) Drivers(ctx context.Context, tenantID string, f Filter) (Drive
 	rowsSQL, rowsArgs := s.pivotRows(tenantID, w, columns(f, "submitted_at", "score", "return_intent", "drivers"),
 		scopeConds(f, DimWave, DimSurvey)...)
 	c := countsFor(f, "submitted_at", DimWave, DimSurvey)
-	// One pass grouped by the two outcomes (at most 11 × 5 groups): per group the distribution of every
-	// driver (for Spearman's ρ) and the sums of drivers and of their products (for the correlations
-	// behind the relative weights). Nothing per person leaves the database.
-	q := &sqlb{}
-	q.add("SELECT score, return_intent, "+c.sel, c.selArgs...)
-	var complete []string
+	// One pass grouped by the two outcomes (at most 11 × 5 groups): per group the sums of every driver's
+	// first four powers and of the products of drivers. The products give the correlations behind the
+	// relative weights; the powers give each driver's distribution (a rating of 1–5 is fixed by its first
+	// four moments), from which Spearman's ρ follows. Nothing per person leaves the database.
+	var complete, cols []string
 	for j := 0; j < p; j++ {
 		complete = append(complete, d(j)+" > 0")
-		for x := 1; x <= 5; x++ {
-			q.add(fmt.Sprintf(", countIf((%s) AND %s = %d)", c.all, d(j), x), c.allArgs...)
-		}
+		cols = append(cols, fmt.Sprintf("toInt64(%s) AS d%d", d(j), j))
 	}
+	// Without parents every row the WHERE admits is in the filter, and a plain sum is cheaper than sumIf.
+	sum := func(x string) string {
+		if c.parents == 0 {
+			return "sum(" + x + ")"
+		}
+		return "sumIf(" + x + ", f_)"
+	}
+	q := &sqlb{}
+	q.add("SELECT score, return_intent, "+c.sel, c.selArgs...)
 	for j := 0; j < p; j++ {
-		q.add(fmt.Sprintf(", sumIf(%s, %s)", d(j), c.all), c.allArgs...)
+		dj := fmt.Sprintf("d%d", j)
+		q.add(", " + sum(dj) + ", " + sum(dj+"*"+dj+"*"+dj) + ", " + sum(dj+"*"+dj+"*"+dj+"*"+dj))
 	}
 	for j := 0; j < p; j++ {
 		for k := j; k < p; k++ {
-			q.add(fmt.Sprintf(", sumIf(%s * %s, %s)", d(j), d(k), c.all), c.allArgs...)
+			q.add(", " + sum(fmt.Sprintf("d%d * d%d", j, k)))
 		}
 	}
+	// The inner query passes on only what the sums and the counts read, not the drivers array.
+	pass := columns(f, "submitted_at", "score", "return_intent")
+	q.add(" FROM (SELECT "+strings.Join(pass, ", ")+", toUInt8("+c.all+") AS f_, "+strings.Join(cols, ", "), c.allArgs...)
 	q.add(" FROM ("+rowsSQL+")", rowsArgs...)
-	q.add(" WHERE "+strings.Join(complete, " AND ")+" AND ("+c.where+") GROUP BY score, return_intent", c.whereArgs...)
+	q.add(" WHERE "+strings.Join(complete, " AND ")+" AND ("+c.where+")) GROUP BY score, return_intent", c.whereArgs...)
 
 	var groups []driverGroup
 	var tot tally
 	err = query(ctx, s.conn, "read drivers", q.String(), q.args, func(r interface{ Scan(...any) error }) error {
 		var score, ret int8
-		raw := make([]uint64, c.parents+1+p*5)
-		sums := make([]int64, p+p*(p+1)/2)
+		raw := make([]uint64, c.parents+1)
+		sums := make([]int64, 3*p+p*(p+1)/2)
 		dest := []any{&score, &ret}
 		for i := range raw {
 			dest = append(dest, &raw[i])
@@ -139,14 +150,17 @@ func (s *Service) Drivers(ctx context.Context, tenantID string, f Filter) (Drive
 			ps[i] = int(raw[i+1])
 		}
 		tot.add(g.n, ps)
-		for j := 0; j < p; j++ {
-			for x := 1; x <= 5; x++ {
-				g.dist[j][x] = int(raw[c.parents+1+j*5+x-1])
-			}
-			g.sum[j] = float64(sums[j])
-		}
 		for i := range g.prod {
-			g.prod[i] = float64(sums[p+i])
+			g.prod[i] = float64(sums[3*p+i])
+		}
+		for j := 0; j < p; j++ {
+			g.sum[j] = float64(sums[3*j])
+			sq := g.prod[j*p-j*(j-1)/2] // Σ d_j²
+			dist, err := ratingCounts(g.n, [4]float64{g.sum[j], sq, float64(sums[3*j+1]), float64(sums[3*j+2])})
+			if err != nil {
+				return err
+			}
+			g.dist[j] = dist
 		}
 		if g.n > 0 {
 			groups = append(groups, g)
@@ -305,4 +319,36 @@ func spearmanInference(rho float64, n int) (p float64, ci stats.Interval) {
 		}
 	}
 	return p, ci
+}
+
+// ratingCounts recovers how many of n ratings on 1–5 were 1, 2, … 5 from their sums Σx, Σx², Σx³, Σx⁴:
+// the counts solve the 5×5 Vandermonde system Σ_v c_v·v^k = m_k (k = 0 … 4, m_0 = n), which has one
+// solution. The moments are exact integers, so the solution is rounded; a result that is not a set of
+// counts adding up to n means the ratings were not all on 1–5.
+func ratingCounts(n int, m [4]float64) ([6]int, error) {
+	a := mat.NewDense(5, 5, nil)
+	b := mat.NewVecDense(5, []float64{float64(n), m[0], m[1], m[2], m[3]})
+	for k := 0; k < 5; k++ {
+		for v := 1; v <= 5; v++ {
+			a.Set(k, v-1, math.Pow(float64(v), float64(k)))
+		}
+	}
+	var x mat.VecDense
+	if err := x.SolveVec(a, b); err != nil {
+		return [6]int{}, fmt.Errorf("rating distribution: %w", err)
+	}
+	var out [6]int
+	total := 0
+	for v := 1; v <= 5; v++ {
+		c := math.Round(x.AtVec(v - 1))
+		if c < 0 || math.Abs(c-x.AtVec(v-1)) > 1e-3 {
+			return [6]int{}, fmt.Errorf("rating distribution: moments of %d ratings do not fit a 1–5 scale: %w", n, stats.ErrDegenerate)
+		}
+		out[v] = int(c)
+		total += int(c)
+	}
+	if total != n {
+		return [6]int{}, fmt.Errorf("rating distribution: counts add up to %d, not %d: %w", total, n, stats.ErrDegenerate)
+	}
+	return out, nil
 }

@@ -65,6 +65,29 @@ func id(parts ...string) uuid.UUID {
 // submit stores the responses as one INSERT, like one batch of the answer writer, each with a new version.
 func (f *fixture) submit(rs ...resp) {
 	f.t.Helper()
+	f.insertAnswers(f.answerRows(rs...))
+}
+
+// submitSplit stores one response as two INSERTs of the same version, as if its batch had reached the
+// server in two blocks.
+func (f *fixture) submitSplit(r resp) {
+	f.t.Helper()
+	rows := f.answerRows(r)
+	f.insertAnswers(rows[:len(rows)/2])
+	f.insertAnswers(rows[len(rows)/2:])
+}
+
+func (f *fixture) insertAnswers(rows [][]any) {
+	f.t.Helper()
+	if err := db.Insert(f.ctx, f.conn, `INSERT INTO answers (tenant_id, question_id, survey_id, response_id,
+		survey_version, wave, alumnus_id, answered, num, choices, text, department, job_family, grade, gender,
+		exit_type, exit_reason, tenure_band, exit_quarter, regrettable, locale, submitted_at, version)`, rows...); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+func (f *fixture) answerRows(rs ...resp) [][]any {
+	f.t.Helper()
 	var rows [][]any
 	for _, r := range rs {
 		if r.tenant == "" {
@@ -126,11 +149,7 @@ func (f *fixture) submit(rs ...resp) {
 				r.reason, r.tenure, quarter, uint8(0), "ja", r.at, ver})
 		}
 	}
-	if err := db.Insert(f.ctx, f.conn, `INSERT INTO answers (tenant_id, question_id, survey_id, response_id,
-		survey_version, wave, alumnus_id, answered, num, choices, text, department, job_family, grade, gender,
-		exit_type, exit_reason, tenure_band, exit_quarter, regrettable, locale, submitted_at, version)`, rows...); err != nil {
-		f.t.Fatal(err)
-	}
+	return rows
 }
 
 // nextVersion stamps like the answer writer: the clock in ns, strictly increasing. A version older than

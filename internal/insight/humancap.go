@@ -64,10 +64,11 @@ func (s *Service) HumanCapital(ctx context.Context, tenantID string, fy int, dep
 	if fy < 1971 || fy > 2100 {
 		return HumanCapitalReport{}, &ValidationError{"fy", "want a year such as 2025"}
 	}
-	min, w, err := s.start(ctx, tenantID)
+	st, err := s.start(ctx, tenantID, srcPivot, srcFunnel, srcAlumni)
 	if err != nil {
 		return HumanCapitalReport{}, err
 	}
+	min, w := st.min, st.w
 	first, last := s.FiscalYear(fy)
 	rep := HumanCapitalReport{FiscalYear: fy, From: first.Format(time.DateOnly), To: last.Format(time.DateOnly),
 		Department: department, MinGroup: min}
@@ -158,7 +159,7 @@ func (s *Service) HumanCapital(ctx context.Context, tenantID string, fy int, dep
 	if department != "" {
 		sf.Values[DimDepartment] = department
 	}
-	if err := s.surveyFigures(ctx, tenantID, sf, min, add); err != nil {
+	if err := s.surveyFigures(ctx, st, sf, add); err != nil {
 		return HumanCapitalReport{}, err
 	}
 	part := Figure{ID: "alumni_participation", Name: "Alumni participation", NameJA: "アルムナイ参加率", Unit: "%", JPArea: JPHiring,
@@ -221,45 +222,128 @@ func (s *Service) countFigure(id, name, ja, def, formula, iso, area string, n, m
 }
 
 // surveyFigures adds the figures from the first wave's answers: alumni eNPS, return intent, the
-// management rating (a retrospective view of leadership), the true reasons and the response rate.
-func (s *Service) surveyFigures(ctx context.Context, tenantID string, f Filter, min int, add func(Figure)) error {
-	enps, err := s.ENPS(ctx, tenantID, f, "")
+// management rating (a retrospective view of leadership), the true reasons and the candour gap (one
+// pass over the responses), and the response rate (one over the invitations).
+func (s *Service) surveyFigures(ctx context.Context, st session, f Filter, add func(Figure)) error {
+	tenantID, min, w := st.tenant, st.min, st.w
+	mgr := slices.Index(s.slots.driverCodes, "manager") + 1 // 0: no survey rates management
+	rowsSQL, rowsArgs := s.pivotRows(tenantID, w, columns(f, "submitted_at", "exit_reason", "true_reason", "score",
+		"return_intent", "drivers"), scopeConds(f, DimWave, DimSurvey)...)
+	c := countsFor(f, "submitted_at", DimWave, DimSurvey)
+	answered := []string{"score >= 0", "return_intent >= 1", fmt.Sprintf("drivers[%d] > 0", max(mgr, 1)), "true_reason != ''"}
+	q := &sqlb{}
+	q.add("SELECT if(exit_reason = '', ?, exit_reason) AS stated, true_reason", UnknownReason)
+	for _, a := range answered {
+		sel, args := c.selWith(a)
+		q.add(", "+sel, args...)
+	}
+	q.add(fmt.Sprintf(`, tupleElement(sumMapIf([toUInt16(score)], [toUInt64(1)], (%s) AND score >= 0) AS m, 1), tupleElement(m, 2),
+		countIf((%s) AND return_intent >= 4), countIf((%s) AND drivers[%d] >= 4)`, c.all, c.all, c.all, max(mgr, 1)),
+		append(append(append([]any{}, c.allArgs...), c.allArgs...), c.allArgs...)...)
+	q.add(" FROM ("+rowsSQL+")", rowsArgs...)
+	q.add(" WHERE "+c.where+" GROUP BY stated, true_reason", c.whereArgs...)
+	tallies := make([]tally, len(answered))
+	var scores hist
+	var retTop, mgrTop int
+	cd := newCandourData()
+	err := query(ctx, s.conn, "read survey figures", q.String(), q.args, func(r interface{ Scan(...any) error }) error {
+		var stated, truth string
+		raw := make([]uint64, len(answered)*(c.parents+1))
+		var keys []uint16
+		var vals []uint64
+		var rt, mt uint64
+		dest := []any{&stated, &truth}
+		for i := range raw {
+			dest = append(dest, &raw[i])
+		}
+		dest = append(dest, &keys, &vals, &rt, &mt)
+		if err := r.Scan(dest...); err != nil {
+			return err
+		}
+		for k := range answered {
+			part := raw[k*(c.parents+1) : (k+1)*(c.parents+1)]
+			ps := make([]int, c.parents)
+			for i := range ps {
+				ps[i] = int(part[i+1])
+			}
+			tallies[k].add(int(part[0]), ps)
+			if k == 3 && truth != "" {
+				cd.add("", stated, truth, int(part[0]), ps)
+			}
+		}
+		for i, k := range keys {
+			if int(k) < len(scores) {
+				scores[k] += int(vals[i])
+			}
+		}
+		retTop += int(rt)
+		mgrTop += int(mt)
+		return nil
+	})
 	if err != nil {
 		return err
 	}
+	cell := func(t tally) (Cell, error) {
+		if t.parents == nil {
+			t.parents = make([]int, c.parents)
+		}
+		v, err := protect(nil, t, min)
+		return v.total, err
+	}
+	pct := func(sh Share) (*Num, *Interval) {
+		return num(100 * float64(sh.Estimate)), &Interval{Lo: sh.CI.Lo * 100, Hi: sh.CI.Hi * 100}
+	}
+
 	e := Figure{ID: "alumni_enps", Name: "Alumni eNPS (3 months after exit)", NameJA: "アルムナイeNPS（退職3か月後）", Unit: "points",
 		JPArea:     JPEngagement,
 		Definition: "Net promoter score of former employees asked how likely they are to recommend the company as a place to work",
 		Formula:    "% answering 9–10 − % answering 0–6; 95% CI ± 1.96·SE, SE = 100·√((pP + pD − (pP − pD)²)/n)",
 		ISO30414:   "Organizational culture: engagement / satisfaction / commitment (alumni view)"}
-	fromCell(&e, enps.Total.Cell)
-	if enps.Total.ENPS != nil {
-		e.Value, e.CI = num(float64(enps.Total.ENPS.Score)), &enps.Total.ENPS.CI
-	}
-	add(e)
-	ri, err := s.ReturnIntent(ctx, tenantID, f, "")
+	ec, err := cell(tallies[0])
 	if err != nil {
 		return err
 	}
+	fromCell(&e, ec)
+	if !ec.Suppressed {
+		en := scores.enps()
+		e.Value, e.CI = num(en.Score), &Interval{Lo: Num(en.CI.Lo), Hi: Num(en.CI.Hi)}
+	}
+	add(e)
+
 	r := Figure{ID: "alumni_return_intent", Name: "Alumni who would return", NameJA: "再入社意向のあるアルムナイの割合", Unit: "%",
 		JPArea:     JPHiring,
 		Definition: "Share of former employees answering 4 or 5 (of 5) to whether they would work for the company again",
 		Formula:    "answers 4–5 ÷ answers × 100, 95% Wilson interval"}
-	fromCell(&r, ri.Total.Cell)
-	if tb := ri.Total.TopBox; tb != nil {
-		r.Value, r.CI = num(100*float64(tb.Estimate)), &Interval{Lo: tb.CI.Lo * 100, Hi: tb.CI.Hi * 100}
-	}
-	add(r)
-	lt, err := s.driverTopBox(ctx, tenantID, f, "manager", min)
+	rc, err := cell(tallies[1])
 	if err != nil {
 		return err
 	}
-	lt.ID, lt.Name, lt.NameJA, lt.JPArea = "leadership_trust_alumni", "Leadership trust (alumni's retrospective rating)", "上司・マネジメントへの評価（アルムナイ）", JPEngagement
-	lt.Definition = "Share of former employees satisfied (4–5 of 5) with the support and management they received, looking back"
-	lt.Formula = "answers 4–5 ÷ answers × 100, 95% Wilson interval"
-	lt.ISO30414 = "Leadership: leadership trust (from leavers' hindsight ratings)"
+	fromCell(&r, rc)
+	if !rc.Suppressed {
+		r.Value, r.CI = pct(share(retTop, tallies[1].n))
+	}
+	add(r)
+
+	lt := Figure{ID: "leadership_trust_alumni", Name: "Leadership trust (alumni's retrospective rating)",
+		NameJA: "上司・マネジメントへの評価（アルムナイ）", Unit: "%", JPArea: JPEngagement,
+		Definition: "Share of former employees satisfied (4–5 of 5) with the support and management they received, looking back",
+		Formula:    "answers 4–5 ÷ answers × 100, 95% Wilson interval",
+		ISO30414:   "Leadership: leadership trust (from leavers' hindsight ratings)"}
+	if mgr == 0 {
+		lt.Suppressed, lt.Reason = true, "no survey asks this"
+	} else {
+		mc, err := cell(tallies[2])
+		if err != nil {
+			return err
+		}
+		fromCell(&lt, mc)
+		if !mc.Suppressed {
+			lt.Value, lt.CI = pct(share(mgrTop, tallies[2].n))
+		}
+	}
 	add(lt)
-	cg, err := s.CandourGap(ctx, tenantID, f, "")
+
+	cg, err := cd.report(f, "", min)
 	if err != nil {
 		return err
 	}
@@ -276,21 +360,22 @@ func (s *Service) surveyFigures(ctx context.Context, tenantID string, f Filter, 
 			}
 			add(fig)
 		}
-		ch := Figure{ID: "candour_gap", Name: "Leavers whose real reason differs from the stated one", NameJA: "申告理由と本当の理由が異なる割合",
-			Unit: "%", JPArea: JPRetention,
-			Definition: "Share of first-wave respondents whose main reason three months on differs from the reason recorded at exit",
-			Formula:    "respondents with true reason ≠ stated reason ÷ respondents × 100, 95% Wilson interval"}
-		fromCell(&ch, cg.Changed.Cell)
-		if c := cg.Changed.Changed; c != nil {
-			ch.Value, ch.CI = num(100*float64(c.Estimate)), &Interval{Lo: c.CI.Lo * 100, Hi: c.CI.Hi * 100}
-		}
-		add(ch)
 	}
+	ch := Figure{ID: "candour_gap", Name: "Leavers whose real reason differs from the stated one", NameJA: "申告理由と本当の理由が異なる割合",
+		Unit: "%", JPArea: JPRetention,
+		Definition: "Share of first-wave respondents whose main reason three months on differs from the reason recorded at exit",
+		Formula:    "respondents with true reason ≠ stated reason ÷ respondents × 100, 95% Wilson interval"}
+	fromCell(&ch, cg.Changed.Cell)
+	if sh := cg.Changed.Changed; sh != nil {
+		ch.Value, ch.CI = pct(*sh)
+	}
+	add(ch)
+
 	ff := Filter{From: f.From, To: f.To, Values: map[Dim]string{DimWave: f.Get(DimWave)}}
 	if d := f.Get(DimDepartment); d != "" {
 		ff.Values[DimDepartment] = d
 	}
-	fn, err := s.Funnel(ctx, tenantID, ff, "")
+	fn, err := s.funnel(ctx, st, ff, "")
 	if err != nil {
 		return err
 	}
@@ -300,8 +385,8 @@ func (s *Service) surveyFigures(ctx context.Context, tenantID string, f Filter, 
 		Formula:    "submitted ÷ (sent − bounced) × 100, 95% Wilson interval"}
 	fromCell(&rr, fn.Total.Cell)
 	if st := fn.Total.Stages; st != nil {
-		rr.Value, rr.N = num(100*float64(st.ResponseRate.Estimate)), intp(st.Delivered)
-		rr.CI = &Interval{Lo: st.ResponseRate.CI.Lo * 100, Hi: st.ResponseRate.CI.Hi * 100}
+		rr.Value, rr.CI = pct(st.ResponseRate)
+		rr.N = intp(st.Delivered)
 	}
 	add(rr)
 	return nil
@@ -309,47 +394,6 @@ func (s *Service) surveyFigures(ctx context.Context, tenantID string, f Filter, 
 
 func fromCell(f *Figure, c Cell) {
 	f.N, f.Suppressed, f.Reason = c.N, c.Suppressed, c.Reason
-}
-
-// driverTopBox is the share rating one driver 4–5 of 5 among the responses matching f.
-func (s *Service) driverTopBox(ctx context.Context, tenantID string, f Filter, code string, min int) (Figure, error) {
-	fig := Figure{Unit: "%"}
-	i := slices.Index(s.slots.driverCodes, code)
-	if i < 0 || len(s.slots.drivers[i]) == 0 {
-		fig.Suppressed, fig.Reason = true, "no survey asks this"
-		return fig, nil
-	}
-	_, w, err := s.start(ctx, tenantID)
-	if err != nil {
-		return fig, err
-	}
-	col := fmt.Sprintf("drivers[%d]", i+1)
-	rowsSQL, rowsArgs := s.pivotRows(tenantID, w, columns(f, "submitted_at", "drivers"))
-	c := countsFor(f, "submitted_at")
-	q := &sqlb{}
-	q.add("SELECT countIf(("+c.all+") AND "+col+" >= 4), "+c.sel, append(append([]any{}, c.allArgs...), c.selArgs...)...)
-	q.add(" FROM ("+rowsSQL+")", rowsArgs...)
-	q.add(" WHERE "+col+" > 0 AND ("+c.where+")", c.whereArgs...)
-	var top uint64
-	var tot tally
-	err = query(ctx, s.conn, "read driver rating", q.String(), q.args, func(r interface{ Scan(...any) error }) error {
-		n, ps, err := scanCounts(r, c.parents, &top)
-		tot.add(n, ps)
-		return err
-	})
-	if err != nil {
-		return fig, err
-	}
-	v, err := protect(nil, tot, min)
-	if err != nil {
-		return fig, err
-	}
-	fromCell(&fig, v.total)
-	if !v.total.Suppressed {
-		sh := share(int(top), tot.n)
-		fig.Value, fig.CI = num(100*float64(sh.Estimate)), &Interval{Lo: sh.CI.Lo * 100, Hi: sh.CI.Hi * 100}
-	}
-	return fig, nil
 }
 
 // headcount is what HR reported for a fiscal year.
@@ -429,7 +473,7 @@ type leaverCounts struct {
 }
 
 func (s *Service) leavers(ctx context.Context, tenantID string, w watermarks, first, last time.Time, department string) (leaverCounts, error) {
-	cur, curArgs := alumniSource.currentCond(tenantID, w.get(srcAlumni))
+	cur, curArgs := alumniSource.currentCond(tenantID, w.get(srcAlumni), w.hasTail(srcAlumni))
 	q := &sqlb{}
 	q.add(`SELECT toString(exit_type), regrettable, exit_reason, consent, hire_date < toDate(?), count()
 		FROM alumni
@@ -500,7 +544,7 @@ func (s *Service) boomerang(ctx context.Context, tenantID string, w watermarks, 
 		end = today
 	}
 	from := last.AddDate(-boomerangYears, 0, 1)
-	cur, curArgs := alumniSource.currentCond(tenantID, w.get(srcAlumni))
+	cur, curArgs := alumniSource.currentCond(tenantID, w.get(srcAlumni), w.hasTail(srcAlumni))
 	q := &sqlb{}
 	q.add(`SELECT toInt32(if(rehired, toDate(r) - exit_date, toDate(?) - exit_date)) AS days, rehired, count()
 		FROM (

@@ -135,6 +135,30 @@ func hcFixture(t *testing.T) *fixture {
 			t.Fatal(err)
 		}
 	}
+	// First-wave answers of 8 leavers, submitted in the year: would-recommend 10 10 10 9 8 5 3 0 (eNPS
+	// (4 − 3)/8 = 12.5), return intent 5 5 4 3 3 2 1 1 (3 of 8 top-2), management 4 4 4 4 4 2 2 2 (5 of 8);
+	// true reason compensation for 6 of them (stated personal), personal for 2.
+	rec := []int{10, 10, 10, 9, 8, 5, 3, 0}
+	ret := []int{5, 5, 4, 3, 3, 2, 1, 1}
+	var rs []resp
+	for i := range rec {
+		truth := "compensation"
+		if i >= 6 {
+			truth = "personal"
+		}
+		m := 4
+		if i >= 5 {
+			m = 2
+		}
+		rs = append(rs, resp{alumnus: fmt.Sprint("l", i), rec: rec[i], ret: ret[i], drivers: []int{3, m, 3, 3, 3, 3, 3},
+			trueReason: truth, reason: "personal", at: time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC)})
+	}
+	// Five answers submitted before the year: not counted. (With fewer, the year's figures would be
+	// refused: all-time minus the year would reveal them.)
+	for i := 0; i < 5; i++ {
+		rs = append(rs, resp{alumnus: fmt.Sprint("old", i), rec: 0, ret: 1, trueReason: "manager", at: time.Date(2025, 2, 1, 0, 0, 0, 0, time.UTC)})
+	}
+	f.submit(rs...)
 	return f
 }
 
@@ -200,8 +224,24 @@ func TestHumanCapital(t *testing.T) {
 		if b.Suppressed || b.N == nil || *b.N != 20+voluntary {
 			t.Errorf("%s: boomerang 12m %+v", mode, b)
 		}
-		if a := fs["alumni_enps"]; !a.Suppressed {
-			t.Errorf("%s: eNPS with no answers: %+v", mode, a)
+		if v := val("alumni_enps"); !near(v, 12.5) || *fs["alumni_enps"].N != 8 {
+			t.Errorf("%s: alumni eNPS %v (n %v)", mode, v, fs["alumni_enps"].N)
+		}
+		if v := val("alumni_return_intent"); !near(v, 100*3.0/8) {
+			t.Errorf("%s: return intent %v", mode, v)
+		}
+		if v := val("leadership_trust_alumni"); !near(v, 100*5.0/8) {
+			t.Errorf("%s: leadership trust %v", mode, v)
+		}
+		// True reasons: compensation 6 of 8; personal 2 is hidden, and with it compensation (8 − 6 = 2).
+		if c := fs["exit_reason_true:compensation"]; !c.Suppressed {
+			t.Errorf("%s: compensation %+v shown beside a hidden personal (8 − 6 = 2)", mode, c)
+		}
+		if c := fs["exit_reason_true:personal"]; !c.Suppressed || c.N != nil {
+			t.Errorf("%s: 2 people with personal reasons shown: %+v", mode, c)
+		}
+		if v := val("candour_gap"); !near(v, 100*6.0/8) {
+			t.Errorf("%s: candour gap %v", mode, v)
 		}
 	}
 	f.modes(func(mode string) { check(mode, 10) })

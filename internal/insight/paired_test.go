@@ -105,3 +105,30 @@ func TestSpearmanInferenceMatchesStats(t *testing.T) {
 		}
 	}
 }
+
+func TestRatingCountsFromMoments(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for i := 0; i < 200; i++ {
+		var want [6]int
+		n := 0
+		var m [4]float64
+		for v := 1; v <= 5; v++ {
+			want[v] = rng.IntN(1_000_000)
+			if i%7 == 0 && v%2 == 0 {
+				want[v] = 0
+			}
+			n += want[v]
+			for k := 1; k <= 4; k++ {
+				m[k-1] += float64(want[v]) * math.Pow(float64(v), float64(k))
+			}
+		}
+		got, err := ratingCounts(n, m)
+		if err != nil || got != want {
+			t.Fatalf("counts %v: got %v, %v", want, got, err)
+		}
+	}
+	// Ratings outside 1–5 cannot be told apart as counts.
+	if _, err := ratingCounts(1, [4]float64{6, 36, 216, 1296}); err == nil {
+		t.Error("a rating of 6: no error")
+	}
+}

@@ -41,6 +41,25 @@ type counting struct {
 	// all is the filter's own condition ("1" when it has none) with its values.
 	all     string
 	allArgs []any
+	// counts are the conditions of n and of each parent, in order.
+	counts    []string
+	countArgs [][]any
+	// filter and droppable say which restrictions of filter.conds each parent leaves out, for counting
+	// rows in Go the same way.
+	filter    Filter
+	droppable []int
+}
+
+// selWith is sel with every count further restricted by extra and its values.
+func (c counting) selWith(extra string, extraArgs ...any) (string, []any) {
+	q := &sqlb{}
+	for i, cond := range c.counts {
+		if i > 0 {
+			q.add(", ")
+		}
+		q.add(fmt.Sprintf("countIf((%s) AND (%s))", cond, extra), append(append([]any{}, c.countArgs[i]...), extraArgs...)...)
+	}
+	return q.String(), q.args
 }
 
 // countsFor builds the counting of filter f over rows with the given period column. Parent i is f without
@@ -57,7 +76,8 @@ func countsFor(f Filter, periodCol string, scope ...Dim) counting {
 			droppable = append(droppable, i)
 		}
 	}
-	c := counting{parents: len(droppable), all: all, allArgs: allArgs}
+	c := counting{parents: len(droppable), all: all, allArgs: allArgs, counts: []string{all}, countArgs: [][]any{allArgs},
+		filter: f, droppable: droppable}
 	sel := &sqlb{}
 	sel.add("countIf("+all+") AS n", allArgs...)
 	var ors []string
@@ -66,6 +86,7 @@ func countsFor(f Filter, periodCol string, scope ...Dim) counting {
 		p := append(append([]cond{}, cs[:i]...), cs[i+1:]...)
 		ps, pargs := andConds(p)
 		sel.add(fmt.Sprintf(", countIf(%s) AS p%d", ps, i), pargs...)
+		c.counts, c.countArgs = append(c.counts, ps), append(c.countArgs, pargs)
 		ors = append(ors, "("+ps+")")
 		orArgs = append(orArgs, pargs...)
 	}
@@ -110,28 +131,66 @@ func scanCounts(rows interface{ Scan(...any) error }, parents int, lead ...any) 
 	return int(raw[0]), ps, nil
 }
 
-// start is what every report does first: the tenant's minimum group size, the current watermarks and
-// whether the tenant has rows newer than them, and a background compactor pass when one is due.
-func (s *Service) start(ctx context.Context, tenantID string) (min int, w watermarks, err error) {
-	min, _, err = s.policy(ctx, tenantID)
+// session is what a report reads first and every query of it shares: the tenant, its minimum group
+// size, the watermarks and whether the tenant has rows newer than them.
+type session struct {
+	tenant string
+	min    int
+	w      watermarks
+}
+
+// tailChecks are the queries telling whether a tenant has rows newer than a source's watermark. The
+// first two read only the newest partition; the others read one column.
+var tailChecks = map[string]string{
+	srcPivot:  "SELECT 1 FROM response_facts WHERE tenant_id = ? AND version > ? LIMIT 1",
+	srcFunnel: "SELECT 1 FROM invitation_events WHERE tenant_id = ? AND at > toDateTime(?) LIMIT 1",
+	srcText:   "SELECT 1 FROM text_analyses WHERE tenant_id = ? AND analyzed_at > toDateTime(?) LIMIT 1",
+	srcAlumni: "SELECT 1 FROM alumni WHERE tenant_id = ? AND version > ? LIMIT 1",
+}
+
+// start is what every report does first: the tenant's minimum group size, the current watermarks and,
+// for the sources the report reads, whether the tenant has rows newer than them; and it starts a
+// background compactor pass when one is due.
+func (s *Service) start(ctx context.Context, tenantID string, srcs ...string) (session, error) {
+	min, _, err := s.policy(ctx, tenantID)
 	if err != nil {
-		return 0, watermarks{}, err
+		return session{}, err
 	}
 	at, err := s.readWatermarks(ctx)
 	if err != nil {
-		return 0, watermarks{}, err
+		return session{}, err
 	}
-	// Both tables are ordered (or partitioned) so that "newer than the watermark" reads only new data.
-	var pivot, funnel uint64
-	err = s.conn.QueryRow(ctx, `SELECT
-		(SELECT count() FROM (SELECT 1 FROM response_facts WHERE tenant_id = ? AND version > ? LIMIT 1)),
-		(SELECT count() FROM (SELECT 1 FROM invitation_events WHERE tenant_id = ? AND at > toDateTime(?) LIMIT 1))`,
-		tenantID, at[srcPivot], tenantID, at[srcFunnel]).Scan(&pivot, &funnel)
-	if err != nil {
-		return 0, watermarks{}, fmt.Errorf("look for rows newer than the watermark: %w", err)
+	if s.opts.CompactEvery >= 0 && slices.ContainsFunc(srcs, func(src string) bool { return s.lagging(src, at[src]) }) {
+		if err := s.sharedPass(ctx); err != nil {
+			s.opts.Log.Warn("insight compactor pass failed; answering from the raw rows", "err", err)
+		} else if at, err = s.readWatermarks(ctx); err != nil {
+			return session{}, err
+		}
+	}
+	tail := map[string]bool{}
+	if len(srcs) > 0 {
+		q := &sqlb{}
+		q.add("SELECT ")
+		for i, src := range srcs {
+			if i > 0 {
+				q.add(", ")
+			}
+			q.add("(SELECT count() FROM ("+tailChecks[src]+"))", tenantID, at[src])
+		}
+		flags := make([]uint64, len(srcs))
+		dest := make([]any, len(srcs))
+		for i := range flags {
+			dest[i] = &flags[i]
+		}
+		if err := s.conn.QueryRow(ctx, q.String(), q.args...).Scan(dest...); err != nil {
+			return session{}, fmt.Errorf("look for rows newer than the watermark: %w", err)
+		}
+		for i, src := range srcs {
+			tail[src] = flags[i] > 0
+		}
 	}
 	s.maybeCompact(ctx)
-	return min, watermarks{at: at, tail: map[string]bool{srcPivot: pivot > 0, srcFunnel: funnel > 0}}, nil
+	return session{tenant: tenantID, min: min, w: watermarks{at: at, tail: tail}}, nil
 }
 
 // query runs a SELECT and calls each for every row.

@@ -246,6 +246,29 @@ func TestChange(t *testing.T) {
 			t.Errorf("%s: driver:compensation %+v", mode, d)
 		}
 	})
+	// After the pass the five 3m-only people answer at 6m: their 3m rows are compacted, the 6m rows new,
+	// and the pairs are worked out from both.
+	var more []resp
+	for i := 0; i < 5; i++ {
+		more = append(more, resp{alumnus: fmt.Sprint("only3-", i), wave: "6m", rec: 9, ret: 4,
+			at: time.Date(2025, 11, 1, 0, 0, 0, 0, time.UTC)})
+	}
+	f.submit(more...)
+	f.modes(func(mode string) {
+		rep, err := f.svc.Change(f.ctx, "t1", Filter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.People.N == nil || *rep.People.N != 16 {
+			t.Fatalf("%s: people after new 6m answers %+v", mode, rep.People)
+		}
+		for _, it := range rep.Items {
+			// only3 people went 3 → 9: five more detractors → promoters.
+			if it.Question == "enps" && (it.Joined != 11 || it.Left != 1) {
+				t.Errorf("%s: enps joined %d left %d, want 11 and 1", mode, it.Joined, it.Left)
+			}
+		}
+	})
 	// A department with too few pairs is refused.
 	rep, err := f.svc.Change(f.ctx, "t1", Filter{Values: map[Dim]string{DimDepartment: "none"}})
 	if err != nil {
@@ -254,6 +277,32 @@ func TestChange(t *testing.T) {
 	if !rep.People.Suppressed || len(rep.Items) != 0 {
 		t.Errorf("empty filter: %+v", rep)
 	}
+}
+
+// A submission that reached the materialized view in two blocks is merged back into one response.
+func TestSplitSubmission(t *testing.T) {
+	f := newFixture(t, "t1")
+	for i := 0; i < 5; i++ {
+		f.submitSplit(resp{alumnus: fmt.Sprint("p", i), rec: 10, ret: 5, trueReason: "growth", drivers: []int{1, 2, 3, 4, 5, 4, 3}})
+	}
+	f.modes(func(mode string) {
+		rep, err := f.svc.Drivers(f.ctx, "t1", Filter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Would-recommend is in the first half of the rows, the last hindsight ratings in the second: a
+		// complete case needs both.
+		if o := rep.Outcomes[0]; o.N == nil || *o.N != 5 {
+			t.Errorf("%s: complete cases %+v, want 5", mode, o.Cell)
+		}
+		cg, err := f.svc.CandourGap(f.ctx, "t1", Filter{}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cg.Changed.N == nil || *cg.Changed.N != 5 {
+			t.Errorf("%s: candour %+v", mode, cg.Changed.Cell)
+		}
+	})
 }
 
 func TestDrivers(t *testing.T) {

@@ -111,20 +111,26 @@ func num(f float64) *Num { n := Num(f); return &n }
 // ENPS is the alumni eNPS (would-recommend, 0–10: promoters 9–10 minus detractors 0–6) for a filter,
 // broken down by one dimension (none when by is "").
 func (s *Service) ENPS(ctx context.Context, tenantID string, f Filter, by Dim) (ScoreReport, error) {
-	return s.score(ctx, tenantID, f, by, MetricENPS)
+	st, err := s.start(ctx, tenantID, srcPivot)
+	if err != nil {
+		return ScoreReport{}, err
+	}
+	return s.score(ctx, st, f, by, MetricENPS)
 }
 
 // ReturnIntent is the share of alumni who would come back (return intent 4 or 5 of 5, top-2-box with a
 // Wilson interval) and the mean, for a filter, broken down by one dimension.
 func (s *Service) ReturnIntent(ctx context.Context, tenantID string, f Filter, by Dim) (ScoreReport, error) {
-	return s.score(ctx, tenantID, f, by, MetricReturnIntent)
-}
-
-func (s *Service) score(ctx context.Context, tenantID string, f Filter, by Dim, metric string) (ScoreReport, error) {
-	min, w, err := s.start(ctx, tenantID)
+	st, err := s.start(ctx, tenantID, srcPivot)
 	if err != nil {
 		return ScoreReport{}, err
 	}
+	return s.score(ctx, st, f, by, MetricReturnIntent)
+}
+
+func (s *Service) score(ctx context.Context, st session, f Filter, by Dim, metric string) (ScoreReport, error) {
+	tenantID, min, w := st.tenant, st.min, st.w
+	var err error
 	col, lo := "score", 0
 	if metric == MetricReturnIntent {
 		col, lo = "return_intent", 1
@@ -186,10 +192,11 @@ func (s *Service) score(ctx context.Context, tenantID string, f Filter, by Dim, 
 		sc.Mean = num(h.mean())
 		return sc
 	}
-	build := func(hs map[string]*hist, ts map[string]*tally, vsRest bool) ([]ScoreCell, Cell, error) {
+	// build protects one breakdown of the total (none when breakdown is false) and fills its cells.
+	build := func(hs map[string]*hist, ts map[string]*tally, breakdown, vsRest bool) ([]ScoreCell, Cell, error) {
 		var list []tally
 		for _, k := range sortedKeys(ts) {
-			if ts[k].n > 0 {
+			if ts[k].n > 0 && breakdown {
 				list = append(list, *ts[k])
 			}
 		}
@@ -208,10 +215,10 @@ func (s *Service) score(ctx context.Context, tenantID string, f Filter, by Dim, 
 		return out, v.total, nil
 	}
 	var totalCell Cell
-	if rep.Groups, totalCell, err = build(groups, gt, by != ""); err != nil {
+	if rep.Groups, totalCell, err = build(groups, gt, by != "", true); err != nil {
 		return ScoreReport{}, err
 	}
-	if rep.Trend, _, err = build(trend, tt, false); err != nil {
+	if rep.Trend, _, err = build(trend, tt, true, false); err != nil {
 		return ScoreReport{}, err
 	}
 	rep.Total = cell(total, totalCell)

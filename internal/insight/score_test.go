@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"testing"
+	"time"
 
 	"github.com/alumnipulse/alumnipulse/internal/suppress"
 )
@@ -141,6 +142,9 @@ func TestReturnIntent(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if len(rep.Groups) != 0 {
+			t.Errorf("%s: groups without a breakdown: %+v", mode, rep.Groups)
+		}
 		tb := rep.Total.TopBox
 		if tb == nil || tb.Count != 11 || tb.N != 16 || !near(float64(tb.Estimate), 11.0/16) {
 			t.Fatalf("%s: top box %+v", mode, tb)
@@ -156,4 +160,41 @@ func TestReturnIntent(t *testing.T) {
 			t.Errorf("%s: mean %v", mode, *rep.Total.Mean)
 		}
 	})
+}
+
+// A report on data no pass has folded yet (the watermark far behind the clock) waits for one pass
+// instead of working out everything on the fly; concurrent reports share that pass.
+func TestLaggingWatermarkTriggersOnePass(t *testing.T) {
+	f := enpsFixture(t)
+	svc := New(f.conn, f.cat, f.tenants, nil, Options{CompactEvery: time.Hour, Margin: time.Nanosecond})
+	defer svc.Close()
+	errs := make(chan error, 3)
+	for i := 0; i < 3; i++ {
+		go func() {
+			rep, err := svc.ENPS(f.ctx, "t1", Filter{Values: map[Dim]string{DimWave: "3m"}}, "")
+			if err == nil && (rep.Total.N == nil || *rep.Total.N != 16) {
+				err = fmt.Errorf("total %+v", rep.Total.Cell)
+			}
+			errs <- err
+		}()
+	}
+	for i := 0; i < 3; i++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	w, err := svc.readWatermarks(f.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w[srcPivot] == 0 {
+		t.Error("no pass ran")
+	}
+	var passes uint64
+	if err := f.conn.QueryRow(f.ctx, "SELECT count() FROM insight_watermarks WHERE source = 'pivot'").Scan(&passes); err != nil {
+		t.Fatal(err)
+	}
+	if passes != 1 {
+		t.Errorf("%d passes for three concurrent reports, want 1", passes)
+	}
 }

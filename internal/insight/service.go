@@ -82,7 +82,8 @@ type Service struct {
 	slots   slots
 
 	mu          sync.Mutex
-	compacting  bool
+	running     chan struct{} // closed when the pass in progress ends; nil when none runs
+	runErr      error         // the outcome of the last pass
 	lastCompact time.Time
 	wg          sync.WaitGroup
 }
@@ -97,6 +98,10 @@ func (s *Service) Close() { s.wg.Wait() }
 
 // ErrTenant is returned (wrapped) when the tenant cannot be read.
 var ErrTenant = errors.New("tenant not available")
+
+// ErrBacklog is returned (wrapped) when the pre-aggregation is too far behind to answer now; a compactor
+// pass is on its way, so the caller may retry shortly.
+var ErrBacklog = errors.New("insight pre-aggregation is catching up")
 
 // policy returns the tenant's minimum group sizes and time zone.
 func (s *Service) policy(ctx context.Context, tenantID string) (minGroup int, loc *time.Location, err error) {

@@ -60,6 +60,9 @@ type ThemeChange struct {
 	Direction int    `json:"direction"` // +1 rising, −1 falling, 0 no significant change
 }
 
+// sentiments are the sentiment labels by the code the themes query groups them by.
+var sentiments = []string{"neutral", "positive", "negative", "mixed"}
+
 // risingAlpha is the false discovery rate at which a theme counts as rising or falling.
 const risingAlpha = 0.05
 
@@ -94,21 +97,28 @@ func (t *themeCounts) add(theme, sent string, n int) {
 
 // Themes reports the themes of the free-text answers matching f, broken down by one dimension.
 func (s *Service) Themes(ctx context.Context, tenantID string, f Filter, by Dim) (ThemesReport, error) {
-	min, w, err := s.start(ctx, tenantID)
+	st, err := s.start(ctx, tenantID, srcText)
 	if err != nil {
 		return ThemesReport{}, err
 	}
-	cur, curArgs := textSource.currentCond(tenantID, w.get(srcText))
+	min, w := st.min, st.w
+	cur, curArgs := textSource.currentCond(tenantID, w.get(srcText), w.hasTail(srcText))
 	cols := columns(f, "submitted_at", "themes", "theme_sentiments", "sentiment", "submitted_at", byCol(by))
 	c := countsFor(f, "submitted_at")
+	// The themes and their sentiments are unrolled as arrays of their own (the answer itself first, with
+	// its overall sentiment), so nothing else is copied per theme; grouping is by fixed-width keys (hashes
+	// of the breakdown value and the theme, the sentiment as a small number), which costs much less than
+	// grouping by the strings.
+	pass := columns(f, "submitted_at", byCol(by))
 	q := &sqlb{}
-	q.add("SELECT "+byExpr(by)+" AS g, toString(toStartOfQuarter(submitted_at)) AS sq, "+
-		"if(i = 0, '', themes[i]) AS theme, if(i = 0, toString(sentiment), theme_sentiments[i]) AS sent, "+c.sel, c.selArgs...)
+	q.add("SELECT any(g), toString(any(sq)), any(theme), sent, "+c.sel+" FROM (", c.selArgs...)
+	q.add("SELECT " + strings.Join(pass, ", ") + ", " + byExpr(by) + " AS g, toStartOfQuarter(submitted_at) AS sq, theme, " +
+		"transform(ts, ['neutral', 'positive', 'negative', 'mixed'], [0, 1, 2, 3], 0) AS sent")
 	q.add(" FROM (SELECT "+strings.Join(cols, ", ")+" FROM text_analyses WHERE tenant_id = ? AND ", tenantID)
 	q.add(cur+")", curArgs...)
-	// Index 0 stands for the answer itself (its overall sentiment); 1… for each theme it mentions.
-	q.add(" ARRAY JOIN arrayPushFront(arrayEnumerate(themes), 0) AS i")
-	q.add(" WHERE "+c.where+" GROUP BY g, sq, theme, sent", c.whereArgs...)
+	q.add(" ARRAY JOIN arrayPushFront(themes, '') AS theme," +
+		" arrayPushFront(arrayResize(theme_sentiments, length(themes), ''), toString(sentiment)) AS ts)")
+	q.add(" WHERE "+c.where+" GROUP BY cityHash64(g), sq, cityHash64(theme), sent", c.whereArgs...)
 
 	groups := map[string]*themeCounts{}
 	quarters := map[string]*themeCounts{}
@@ -116,10 +126,15 @@ func (s *Service) Themes(ctx context.Context, tenantID string, f Filter, by Dim)
 	total := newThemeCounts()
 	var tot tally
 	err = query(ctx, s.conn, "read themes", q.String(), q.args, func(r interface{ Scan(...any) error }) error {
-		var g, sq, theme, sent string
-		n, ps, err := scanCounts(r, c.parents, &g, &sq, &theme, &sent)
+		var g, sq, theme string
+		var code uint8
+		n, ps, err := scanCounts(r, c.parents, &g, &sq, &theme, &code)
 		if err != nil {
 			return err
+		}
+		sent := "neutral"
+		if int(code) < len(sentiments) {
+			sent = sentiments[code]
 		}
 		for _, m := range []struct {
 			counts map[string]*themeCounts
@@ -146,7 +161,7 @@ func (s *Service) Themes(ctx context.Context, tenantID string, f Filter, by Dim)
 	rep := ThemesReport{Filter: f, By: by, MinGroup: min}
 	var list []tally
 	for _, k := range sortedKeys(gt) {
-		if gt[k].n > 0 {
+		if gt[k].n > 0 && by != "" {
 			list = append(list, *gt[k])
 		}
 	}

@@ -223,6 +223,9 @@ func (s *Server) insightError(c *gin.Context, err error) {
 		abortJSON(c, http.StatusBadRequest, ve.Error())
 	case errors.Is(err, alumni.ErrNotFound), errors.Is(err, alumni.ErrErased):
 		abortJSON(c, http.StatusNotFound, "no alumnus with that employee code")
+	case errors.Is(err, insight.ErrBacklog):
+		c.Header("Retry-After", "60")
+		abortJSON(c, http.StatusServiceUnavailable, "figures are being brought up to date; try again in a minute")
 	default:
 		_ = c.Error(err)
 		abortJSON(c, http.StatusInternalServerError, "internal error; it has been logged")
