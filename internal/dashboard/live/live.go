@@ -43,6 +43,8 @@ type Deps struct {
 	Comments CommentLister
 	Waves    Waves
 	Insights Insights
+	// Surveys tells which questions carry the "could we have kept you" and "has your view changed" tags.
+	Surveys *survey.Catalog
 }
 
 // segmentsTTL is how long a tenant's filter choices are reused: they change only when new answers
@@ -63,7 +65,10 @@ type cachedSegments struct {
 	segs dashboard.Segments
 }
 
-var _ dashboard.Source = (*Source)(nil)
+var (
+	_ dashboard.Source   = (*Source)(nil)
+	_ dashboard.Exporter = (*Source)(nil)
+)
 
 // New returns the live Source.
 func New(d Deps) *Source {
@@ -87,6 +92,30 @@ func (s *Source) Compute(ctx context.Context, q dashboard.Query) (dashboard.Data
 		return s.comments(ctx, q)
 	case "metric_trend", "metric_by_segment":
 		return s.metricTrend(ctx, q)
+	case "funnel":
+		return s.funnel(ctx, q)
+	case "candour_gap":
+		return s.candourGap(ctx, q)
+	case "reasons_by_segment":
+		return s.reasonsBySegment(ctx, q)
+	case "drivers":
+		return s.drivers(ctx, q)
+	case "change_flow":
+		return s.changeFlow(ctx, q)
+	case "change_tests":
+		return s.changeTests(ctx, q)
+	case "themes", "theme_sentiment", "theme_trend", "themes_by_segment":
+		return s.themes(ctx, q)
+	case "changes":
+		return s.changes(ctx, q)
+	case "human_capital":
+		return s.humanCapital(ctx, q)
+	case "disclosure":
+		return s.disclosure(ctx, q)
+	case "retainable":
+		return s.choiceShares(ctx, q, survey.MetricRetainable, q.Options["by"])
+	case "view_change":
+		return s.choiceShares(ctx, q, survey.MetricViewChange, "")
 	case "cooccurrence":
 		return s.cooccurrence(ctx, q)
 	case "outbox":
