@@ -64,7 +64,7 @@ func sizeReason(r string) bool {
 
 // unavailable says why a figure has no value.
 func unavailable(reason, lang string) string {
-	if reason == "no headcount reported" {
+	if strings.Contains(reason, "headcount") {
 		return label(lang, "データなし（従業員数が未登録）", "No data (headcount not reported)")
 	}
 	return label(lang, "データなし", "No data") + " (" + reason + ")"

@@ -45,6 +45,8 @@ type Deps struct {
 	Insights Insights
 	// Surveys tells which questions carry the "could we have kept you" and "has your view changed" tags.
 	Surveys *survey.Catalog
+	// InsightTTL is how long insight reports are reused (default a minute; negative: not at all).
+	InsightTTL time.Duration
 }
 
 // segmentsTTL is how long a tenant's filter choices are reused: they change only when new answers
@@ -72,8 +74,17 @@ var (
 
 // New returns the live Source.
 func New(d Deps) *Source {
+	if d.InsightTTL == 0 {
+		d.InsightTTL = time.Minute
+	}
+	if d.Insights != nil && d.InsightTTL > 0 {
+		d.Insights = newCachedInsights(d.Insights, d.InsightTTL, maxCachedReports)
+	}
 	return &Source{d: d, now: time.Now, segments: map[string]cachedSegments{}}
 }
+
+// maxCachedReports bounds the insight reports kept in memory (a report is a few kilobytes).
+const maxCachedReports = 2000
 
 // NewService loads the dashboard pages (from ALUMNIPULSE_DASHBOARDS_DIR when set, else the shipped ones)
 // and returns the dashboard service on the live Source.
