@@ -17,7 +17,8 @@ import (
 // leavers with their invitations, answers and analysed comments), signed in as HR, and the HTML bytes
 // each page sends. Per page:
 //
-//   - warm: the same view again and again (insight reports are reused for a minute);
+//   - warm: the same view again after a first, untimed one (reports are reused for a minute and then
+//     refreshed in the background);
 //   - cold: a view not seen before (department × exit type; periods on the leadership page, waves on the
 //     waves page), so every panel is computed; only the first pass over the views is measured.
 //
@@ -72,7 +73,7 @@ func BenchmarkDashPage(b *testing.B) {
 					w := httptest.NewRecorder()
 					start := time.Now()
 					env.handler.ServeHTTP(w, req)
-					if mode == "warm" || i < len(views) {
+					if (mode == "warm" && i > 0) || (mode == "cold" && i < len(views)) {
 						took = append(took, time.Since(start))
 					}
 					i++

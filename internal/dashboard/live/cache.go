@@ -12,33 +12,45 @@ import (
 	"github.com/alumnipulse/alumnipulse/internal/insight"
 )
 
-// cachedInsights remembers insight reports for a short time, keyed by tenant, report and filter. A page
+// reportCache remembers computed reports for a short time, keyed by tenant, report and filter. A page
 // asks for the same report more than once (the eNPS trend and the "latest changes" table both read the
 // eNPS report; the leadership page's figures and table both read the fiscal year), and people reload and
 // share the same views; meanwhile the figures change only as new answers are compacted, about once a
-// minute. Identical requests in flight wait for the first instead of querying again.
-type cachedInsights struct {
-	next Insights
-	ttl  time.Duration
-	max  int
-	now  func() time.Time
+// minute. Identical requests in flight wait for the first instead of querying again. A report older than
+// the TTL but younger than maxStale is served at once while a fresh one is computed in the background
+// (stale-while-revalidate), so a view someone has opened before never waits for a cold computation again.
+type reportCache struct {
+	ttl, maxStale time.Duration
+	max           int
+	now           func() time.Time
 
 	mu      sync.Mutex
 	entries map[string]*cacheEntry
 }
 
 type cacheEntry struct {
-	done chan struct{} // closed when val and err are set
-	at   time.Time
-	val  any
-	err  error
+	done       chan struct{} // closed when val and err are set
+	at         time.Time
+	val        any
+	err        error
+	refreshing bool
+}
+
+func newReportCache(ttl time.Duration, max int) *reportCache {
+	return &reportCache{ttl: ttl, maxStale: 10 * ttl, max: max, now: time.Now, entries: map[string]*cacheEntry{}}
+}
+
+// cachedInsights is the insight service behind a reportCache.
+type cachedInsights struct {
+	*reportCache
+	next Insights
 }
 
 var _ Insights = (*cachedInsights)(nil)
 
-// newCachedInsights wraps next with a cache of at most max reports, each kept for ttl.
+// newCachedInsights wraps next with a cache of at most max reports, each fresh for ttl.
 func newCachedInsights(next Insights, ttl time.Duration, max int) *cachedInsights {
-	return &cachedInsights{next: next, ttl: ttl, max: max, now: time.Now, entries: map[string]*cacheEntry{}}
+	return &cachedInsights{reportCache: newReportCache(ttl, max), next: next}
 }
 
 // filterKey is a stable text form of a filter.
@@ -61,13 +73,18 @@ func filterKey(f insight.Filter) string {
 	return b.String()
 }
 
-// get returns the cached value for key, computing it with fn when it is missing or stale. The tenant id
-// is part of every key: one tenant's report is never another's answer.
-func get[T any](ctx context.Context, c *cachedInsights, key string, fn func() (T, error)) (T, error) {
+// refreshTimeout bounds a background refresh of a stale report.
+const refreshTimeout = time.Minute
+
+// get returns the cached value for key, computing it with fn when it is missing or too old. The tenant id
+// is part of every key: one tenant's report is never another's answer. fn gets the context to compute
+// with: the caller's, or a detached one for a background refresh.
+func get[T any](ctx context.Context, c *reportCache, key string, fn func(ctx context.Context) (T, error)) (T, error) {
 	now := c.now()
 	c.mu.Lock()
 	e, ok := c.entries[key]
-	if ok && e.at.IsZero() || ok && now.Sub(e.at) < c.ttl {
+	switch {
+	case ok && e.at.IsZero(): // in flight: wait for it
 		c.mu.Unlock()
 		select {
 		case <-e.done:
@@ -78,8 +95,28 @@ func get[T any](ctx context.Context, c *cachedInsights, key string, fn func() (T
 		if e.err == nil {
 			return e.val.(T), nil
 		}
-		// A failed computation is not kept: the next request tries again.
-		return fn()
+		return fn(ctx) // a failed computation is not kept: try again
+	case ok && now.Sub(e.at) < c.ttl:
+		c.mu.Unlock()
+		return e.val.(T), nil
+	case ok && now.Sub(e.at) < c.maxStale:
+		if !e.refreshing {
+			e.refreshing = true
+			bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
+			go func() {
+				defer cancel()
+				v, err := fn(bg)
+				c.mu.Lock()
+				defer c.mu.Unlock()
+				if err == nil {
+					c.entries[key] = &cacheEntry{done: e.done, at: c.now(), val: v}
+				} else {
+					e.refreshing = false
+				}
+			}()
+		}
+		c.mu.Unlock()
+		return e.val.(T), nil
 	}
 	e = &cacheEntry{done: make(chan struct{})}
 	c.entries[key] = e
@@ -88,10 +125,10 @@ func get[T any](ctx context.Context, c *cachedInsights, key string, fn func() (T
 	}
 	c.mu.Unlock()
 
-	v, err := fn()
+	v, err := fn(ctx)
 	c.mu.Lock()
 	e.val, e.err, e.at = v, err, c.now()
-	if err != nil {
+	if err != nil && c.entries[key] == e {
 		delete(c.entries, key)
 	}
 	c.mu.Unlock()
@@ -99,10 +136,10 @@ func get[T any](ctx context.Context, c *cachedInsights, key string, fn func() (T
 	return v, err
 }
 
-// evict drops stale entries, and when that is not enough, the oldest finished ones (c.mu held).
-func (c *cachedInsights) evict(now time.Time) {
+// evict drops entries past serving, and when that is not enough, the oldest finished ones (c.mu held).
+func (c *reportCache) evict(now time.Time) {
 	for k, e := range c.entries {
-		if !e.at.IsZero() && now.Sub(e.at) >= c.ttl {
+		if !e.at.IsZero() && now.Sub(e.at) >= c.maxStale {
 			delete(c.entries, k)
 		}
 	}
@@ -121,49 +158,49 @@ func (c *cachedInsights) evict(now time.Time) {
 }
 
 func (c *cachedInsights) ENPS(ctx context.Context, tenantID string, f insight.Filter, by insight.Dim) (insight.ScoreReport, error) {
-	return get(ctx, c, fmt.Sprintf("%s\x00enps\x00%s\x00%s", tenantID, by, filterKey(f)), func() (insight.ScoreReport, error) {
+	return get(ctx, c.reportCache, fmt.Sprintf("%s\x00enps\x00%s\x00%s", tenantID, by, filterKey(f)), func(ctx context.Context) (insight.ScoreReport, error) {
 		return c.next.ENPS(ctx, tenantID, f, by)
 	})
 }
 
 func (c *cachedInsights) ReturnIntent(ctx context.Context, tenantID string, f insight.Filter, by insight.Dim) (insight.ScoreReport, error) {
-	return get(ctx, c, fmt.Sprintf("%s\x00return\x00%s\x00%s", tenantID, by, filterKey(f)), func() (insight.ScoreReport, error) {
+	return get(ctx, c.reportCache, fmt.Sprintf("%s\x00return\x00%s\x00%s", tenantID, by, filterKey(f)), func(ctx context.Context) (insight.ScoreReport, error) {
 		return c.next.ReturnIntent(ctx, tenantID, f, by)
 	})
 }
 
 func (c *cachedInsights) Funnel(ctx context.Context, tenantID string, f insight.Filter, by insight.Dim) (insight.FunnelReport, error) {
-	return get(ctx, c, fmt.Sprintf("%s\x00funnel\x00%s\x00%s", tenantID, by, filterKey(f)), func() (insight.FunnelReport, error) {
+	return get(ctx, c.reportCache, fmt.Sprintf("%s\x00funnel\x00%s\x00%s", tenantID, by, filterKey(f)), func(ctx context.Context) (insight.FunnelReport, error) {
 		return c.next.Funnel(ctx, tenantID, f, by)
 	})
 }
 
 func (c *cachedInsights) CandourGap(ctx context.Context, tenantID string, f insight.Filter, by insight.Dim) (insight.CandourReport, error) {
-	return get(ctx, c, fmt.Sprintf("%s\x00candour\x00%s\x00%s", tenantID, by, filterKey(f)), func() (insight.CandourReport, error) {
+	return get(ctx, c.reportCache, fmt.Sprintf("%s\x00candour\x00%s\x00%s", tenantID, by, filterKey(f)), func(ctx context.Context) (insight.CandourReport, error) {
 		return c.next.CandourGap(ctx, tenantID, f, by)
 	})
 }
 
 func (c *cachedInsights) Change(ctx context.Context, tenantID string, f insight.Filter) (insight.ChangeReport, error) {
-	return get(ctx, c, fmt.Sprintf("%s\x00change\x00%s", tenantID, filterKey(f)), func() (insight.ChangeReport, error) {
+	return get(ctx, c.reportCache, fmt.Sprintf("%s\x00change\x00%s", tenantID, filterKey(f)), func(ctx context.Context) (insight.ChangeReport, error) {
 		return c.next.Change(ctx, tenantID, f)
 	})
 }
 
 func (c *cachedInsights) Drivers(ctx context.Context, tenantID string, f insight.Filter) (insight.DriversReport, error) {
-	return get(ctx, c, fmt.Sprintf("%s\x00drivers\x00%s", tenantID, filterKey(f)), func() (insight.DriversReport, error) {
+	return get(ctx, c.reportCache, fmt.Sprintf("%s\x00drivers\x00%s", tenantID, filterKey(f)), func(ctx context.Context) (insight.DriversReport, error) {
 		return c.next.Drivers(ctx, tenantID, f)
 	})
 }
 
 func (c *cachedInsights) Themes(ctx context.Context, tenantID string, f insight.Filter, by insight.Dim) (insight.ThemesReport, error) {
-	return get(ctx, c, fmt.Sprintf("%s\x00themes\x00%s\x00%s", tenantID, by, filterKey(f)), func() (insight.ThemesReport, error) {
+	return get(ctx, c.reportCache, fmt.Sprintf("%s\x00themes\x00%s\x00%s", tenantID, by, filterKey(f)), func(ctx context.Context) (insight.ThemesReport, error) {
 		return c.next.Themes(ctx, tenantID, f, by)
 	})
 }
 
 func (c *cachedInsights) HumanCapital(ctx context.Context, tenantID string, fy int, department string) (insight.HumanCapitalReport, error) {
-	return get(ctx, c, fmt.Sprintf("%s\x00capital\x00%d\x00%s", tenantID, fy, department), func() (insight.HumanCapitalReport, error) {
+	return get(ctx, c.reportCache, fmt.Sprintf("%s\x00capital\x00%d\x00%s", tenantID, fy, department), func(ctx context.Context) (insight.HumanCapitalReport, error) {
 		return c.next.HumanCapital(ctx, tenantID, fy, department)
 	})
 }

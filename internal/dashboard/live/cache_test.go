@@ -36,8 +36,10 @@ func (c *countingInsights) ExportDisclosure(context.Context, string, string, int
 func TestInsightCache(t *testing.T) {
 	next := &countingInsights{}
 	c := newCachedInsights(next, time.Minute, 3)
-	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	c.now = func() time.Time { return clock }
+	var clockMu sync.Mutex
+	clockAt := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	c.now = func() time.Time { clockMu.Lock(); defer clockMu.Unlock(); return clockAt }
+	advance := func(d time.Duration) { clockMu.Lock(); clockAt = clockAt.Add(d); clockMu.Unlock() }
 	ctx := context.Background()
 	sales := insight.Filter{Values: map[insight.Dim]string{insight.DimDepartment: "sales"}}
 
@@ -66,15 +68,24 @@ func TestInsightCache(t *testing.T) {
 	if n := next.calls.Load(); n != 3 {
 		t.Errorf("calls = %d, want 3", n)
 	}
-	// Stale after the TTL.
-	clock = clock.Add(time.Minute)
-	c.ENPS(ctx, "t1", sales, "")
-	if n := next.calls.Load(); n != 4 {
-		t.Errorf("calls after the TTL = %d, want 4", n)
+	// After the TTL the old report is served at once and a fresh one computed in the background, once.
+	advance(time.Minute)
+	start := time.Now()
+	for range 3 {
+		if r, err := c.ENPS(ctx, "t1", sales, ""); err != nil || r.Metric != "t1/sales" {
+			t.Fatalf("stale: %q %v", r.Metric, err)
+		}
 	}
-	// Failures are not kept; exports are never cached.
+	if time.Since(start) > 15*time.Millisecond {
+		t.Error("a stale report waited for the refresh")
+	}
+	time.Sleep(100 * time.Millisecond)
+	if n := next.calls.Load(); n != 4 {
+		t.Errorf("calls after the TTL = %d, want 4 (one background refresh)", n)
+	}
+	// Past maxStale the report is computed again before answering; failures are not kept.
 	next.fail.Store(true)
-	clock = clock.Add(time.Minute)
+	advance(11 * time.Minute)
 	if _, err := c.ENPS(ctx, "t1", sales, ""); err == nil {
 		t.Error("no error")
 	}

@@ -60,6 +60,8 @@ type Source struct {
 
 	mu       sync.Mutex
 	segments map[string]cachedSegments // by tenant id
+	// panels caches the panels this package computes from the tables itself (nil: no cache).
+	panels *reportCache
 }
 
 type cachedSegments struct {
@@ -80,7 +82,21 @@ func New(d Deps) *Source {
 	if d.Insights != nil && d.InsightTTL > 0 {
 		d.Insights = newCachedInsights(d.Insights, d.InsightTTL, maxCachedReports)
 	}
-	return &Source{d: d, now: time.Now, segments: map[string]cachedSegments{}}
+	src := &Source{d: d, now: time.Now, segments: map[string]cachedSegments{}}
+	if d.InsightTTL > 0 {
+		src.panels = newReportCache(d.InsightTTL, maxCachedReports)
+	}
+	return src
+}
+
+// cached computes a panel through the panel cache (keyed by tenant, insight, options, filters and language).
+func (s *Source) cached(ctx context.Context, q dashboard.Query, fn func(context.Context, dashboard.Query) (dashboard.Data, error)) (dashboard.Data, error) {
+	if s.panels == nil {
+		return fn(ctx, q)
+	}
+	key := fmt.Sprintf("%s\x00%s\x00%v\x00%s\x00%s\x00%s\x00%s", q.TenantID, q.Insight, q.Options, q.Filters.Key(),
+		q.From.UTC().Format(time.RFC3339), q.To.UTC().Format(time.RFC3339), q.Locale)
+	return get(ctx, s.panels, key, func(ctx context.Context) (dashboard.Data, error) { return fn(ctx, q) })
 }
 
 // maxCachedReports bounds the insight reports kept in memory (a report is a few kilobytes).
@@ -123,12 +139,10 @@ func (s *Source) Compute(ctx context.Context, q dashboard.Query) (dashboard.Data
 		return s.humanCapital(ctx, q)
 	case "disclosure":
 		return s.disclosure(ctx, q)
-	case "retainable":
-		return s.choiceShares(ctx, q, survey.MetricRetainable, q.Options["by"])
-	case "view_change":
-		return s.choiceShares(ctx, q, survey.MetricViewChange, "")
+	case "retainable", "view_change":
+		return s.cached(ctx, q, s.choices)
 	case "cooccurrence":
-		return s.cooccurrence(ctx, q)
+		return s.cached(ctx, q, s.cooccurrence)
 	case "outbox":
 		return s.outbox(ctx, q)
 	case "waves":

@@ -14,6 +14,14 @@ import (
 	"github.com/alumnipulse/alumnipulse/internal/survey"
 )
 
+// choices computes the "could we have kept you" and "has your view changed" panels.
+func (s *Source) choices(ctx context.Context, q dashboard.Query) (dashboard.Data, error) {
+	if q.Insight == "retainable" {
+		return s.choiceShares(ctx, q, survey.MetricRetainable, q.Options["by"])
+	}
+	return s.choiceShares(ctx, q, survey.MetricViewChange, "")
+}
+
 // choiceShares is the distribution of a single-choice question tagged with metric ("could we have kept
 // you", "has your view changed"), in total or per group of a breakdown: each choice's share of the
 // group's respondents with its Wilson interval. Groups below the tenant's minimum are hidden, and so is
