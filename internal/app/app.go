@@ -97,7 +97,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	a.Waves = wave.FromConfig(cfg, conn, a.Tenants, a.Invites, a.Alumni, log)
 	a.Insight = insight.New(conn, a.Surveys, a.Tenants, a.Audit, insight.Options{Log: log})
 	if a.Dashboards, err = live.NewService(cfg, live.Deps{Conn: conn, Comments: a.Comments, Waves: a.Waves,
-		Insights: a.Insight}, log); err != nil {
+		Insights: a.Insight, Surveys: a.Surveys}, log); err != nil {
 		conn.Close()
 		return nil, err
 	}

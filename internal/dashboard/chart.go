@@ -282,6 +282,9 @@ func barOption(d Data, lang string) (map[string]any, error) {
 			items[i] = it
 		}
 		opt := []charts.SeriesOpts{charts.WithSeriesOpts(func(ss *charts.SingleSeries) { ss.Data = items })}
+		if l.Color != "" {
+			opt = append(opt, charts.WithItemStyleOpts(opts.ItemStyle{Color: l.Color}))
+		}
 		if s.Stacked {
 			opt = append(opt, charts.WithSeriesOpts(func(ss *charts.SingleSeries) { ss.Stack = "total" }))
 		}
@@ -326,6 +329,9 @@ func bandOption(d Data, lang string) (map[string]any, error) {
 	line.SetXAxis(s.Categories)
 	for i, l := range s.Lines {
 		color := Palette[i%len(Palette)]
+		if l.Color != "" {
+			color = l.Color
+		}
 		lo := make([]item, len(l.Points))
 		width := make([]item, len(l.Points))
 		mid := make([]item, len(l.Points))
@@ -357,9 +363,6 @@ func bandOption(d Data, lang string) (map[string]any, error) {
 	m, err := toMap(line)
 	if err != nil {
 		return nil, err
-	}
-	if xa := axisOf(m, "xAxis"); xa != nil {
-		xa["boundaryGap"] = false
 	}
 	for i, sm := range seriesOf(m) {
 		if i%3 == 2 {
@@ -496,10 +499,10 @@ func heatmapOption(d Data, lang string) (map[string]any, error) {
 	}
 	hm := charts.NewHeatMap()
 	hm.SetGlobalOptions(append(baseOpts(false),
-		charts.WithXAxisOpts(opts.XAxis{Type: "category", Data: mx.Cols, Name: mx.ColName,
+		charts.WithXAxisOpts(opts.XAxis{Type: "category", Data: mx.Cols,
 			SplitArea: &opts.SplitArea{Show: opts.Bool(true)},
 			AxisLabel: &opts.AxisLabel{Color: textColor, Interval: "0", Rotate: rotateFor(mx.Cols)}}),
-		charts.WithYAxisOpts(opts.YAxis{Type: "category", Data: mx.Rows, Name: mx.RowName,
+		charts.WithYAxisOpts(opts.YAxis{Type: "category", Data: mx.Rows, Inverse: opts.Bool(true),
 			SplitArea: &opts.SplitArea{Show: opts.Bool(true)}, AxisLabel: &opts.AxisLabel{Color: textColor, Interval: "0"}}),
 		charts.WithGridOpts(opts.Grid{Left: "8", Right: "84", Top: "16", Bottom: "8", ContainLabel: opts.Bool(true)}),
 		charts.WithVisualMapOpts(opts.VisualMap{Type: "continuous", Min: float32(lo), Max: float32(hi),

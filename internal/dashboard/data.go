@@ -88,6 +88,9 @@ type Series struct {
 type Line struct {
 	Name   string
 	Points []Point
+	// Color fixes the series colour where it carries meaning (green for positive, red for negative);
+	// "" takes the next palette colour.
+	Color string
 }
 
 // Point is one value with its interval and n.
@@ -200,6 +203,8 @@ type Figure struct {
 	Definition string
 	// Standard names the disclosure framework item (e.g. "ISO 30414 5.4").
 	Standard string
+	// Unavailable says why there is no value when that is not a small group (e.g. "no headcount reported").
+	Unavailable string
 }
 
 // Comments are masked free-text answers.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -54,36 +55,96 @@ type Extract struct {
 	Notes       []string
 }
 
-// Extract computes one exportable panel for a role under the request's filters. Suppression is the
-// insight's, exactly as on the page: an export never holds a cell the page would not show.
-func (s *Service) Extract(ctx context.Context, r Request, panelID string) (*Extract, error) {
+// Exporter is implemented by a Source that writes an insight's official export file itself (the
+// disclosure file) and audits it. Export returns handled = false for insights it has no file for; the
+// Service then exports the panel's data table.
+type Exporter interface {
+	Export(ctx context.Context, q Query, format string, w io.Writer) (filename string, handled bool, err error)
+}
+
+// Exported describes a finished export.
+type Exported struct {
+	Filename string
+	// Audited is set when the source recorded the export in the audit log itself.
+	Audited bool
+	Rows    int
+	Filters Filters
+	Page    string
+	Panel   string
+}
+
+// Export writes one exportable panel in format to w: the source's own file when it has one (see
+// Exporter), else the panel's data table (CSV, XLSX or JSON).
+func (s *Service) Export(ctx context.Context, r Request, panelID, format string, w io.Writer) (Exported, error) {
+	if !slices.Contains(Formats, format) {
+		return Exported{}, ErrNotExportable
+	}
+	page, pn, q, err := s.exportQuery(r, panelID)
+	if err != nil {
+		return Exported{}, err
+	}
+	out := Exported{Filters: q.Filters, Page: page.ID, Panel: pn.ID}
+	if ex, ok := s.src.(Exporter); ok {
+		cctx, cancel := context.WithTimeout(ctx, s.opts.PanelTimeout)
+		name, handled, err := ex.Export(cctx, q, format, w)
+		cancel()
+		if err != nil {
+			return Exported{}, fmt.Errorf("export %s/%s: %w", page.ID, pn.ID, err)
+		}
+		if handled {
+			out.Filename, out.Audited = name, true
+			return out, nil
+		}
+	}
+	x, err := s.Extract(ctx, r, panelID)
+	if err != nil {
+		return Exported{}, err
+	}
+	if err := x.Write(w, format); err != nil {
+		return Exported{}, err
+	}
+	out.Filename, out.Rows = x.Filename(format), len(x.Table.Rows)
+	return out, nil
+}
+
+// exportQuery checks that the role may export the panel and builds its query.
+func (s *Service) exportQuery(r Request, panelID string) (*Page, Panel, Query, error) {
 	page, ok := s.cat.Page(r.Page)
 	if !ok {
-		return nil, ErrNoPage
+		return nil, Panel{}, Query{}, ErrNoPage
 	}
 	if !page.Allows(r.Role) {
-		return nil, ErrForbidden
+		return nil, Panel{}, Query{}, ErrForbidden
 	}
 	pn, ok := page.Panel(panelID)
 	if !ok {
-		return nil, ErrNoPage
+		return nil, Panel{}, Query{}, ErrNoPage
 	}
 	if !Insights[pn.Insight].Exportable {
-		return nil, ErrNotExportable
+		return nil, Panel{}, Query{}, ErrNotExportable
 	}
-	lang := Lang(r.Lang)
 	loc := r.Location
 	if loc == nil {
 		loc = tenant.Tenant{}.Location()
 	}
 	f, _ := ParseFilters(r.Query)
 	f = onlyFields(f.WithDefaults(page.Defaults), page.Filters)
-	now := s.opts.Now()
-	from, to := f.Range(now, loc)
+	from, to := f.Range(s.opts.Now(), loc)
+	return page, pn, Query{TenantID: r.TenantID, Insight: pn.Insight, Options: pn.Options, Filters: f, From: from, To: to,
+		Location: loc, Locale: Lang(r.Lang), Role: r.Role, Actor: r.Actor, Settings: r.Settings.WithDefaults()}, nil
+}
+
+// Extract computes one exportable panel for a role under the request's filters. Suppression is the
+// insight's, exactly as on the page: an export never holds a cell the page would not show.
+func (s *Service) Extract(ctx context.Context, r Request, panelID string) (*Extract, error) {
+	page, pn, q, err := s.exportQuery(r, panelID)
+	if err != nil {
+		return nil, err
+	}
+	lang, f, from, to, loc, now := q.Locale, q.Filters, q.From, q.To, q.Location, s.opts.Now()
 	cctx, cancel := context.WithTimeout(ctx, s.opts.PanelTimeout)
 	defer cancel()
-	d, err := s.src.Compute(cctx, Query{TenantID: r.TenantID, Insight: pn.Insight, Options: pn.Options, Filters: f,
-		From: from, To: to, Location: loc, Locale: lang, Role: r.Role, Actor: r.Actor, Settings: r.Settings.WithDefaults()})
+	d, err := s.src.Compute(cctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("export %s/%s: %w", page.ID, pn.ID, err)
 	}

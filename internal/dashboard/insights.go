@@ -117,7 +117,7 @@ var Insights = map[string]Spec{
 	// Has your view changed? (6 months) share per answer.
 	"view_change": {Shape: ShapeSeries},
 	// Human-capital figures for the fiscal year, with definitions and n.
-	"human_capital": {Shape: ShapeFigures, Exportable: true},
+	"human_capital": {Shape: ShapeFigures},
 	// Disclosure table mapped to ISO 30414 and the Japanese guideline.
 	"disclosure": {Shape: ShapeTable, Exportable: true},
 	// Waves: what was sent, when it is due, bounces and responses.

@@ -143,6 +143,9 @@ func count(n int, suppressed bool, minN int) string {
 
 // FigureValue formats a headline figure with its unit ("n<5" when withheld).
 func FigureValue(f Figure, minN int) string {
+	if f.Unavailable != "" {
+		return "–"
+	}
 	if f.Suppressed {
 		return fmt.Sprintf(suppressedMark, minN)
 	}

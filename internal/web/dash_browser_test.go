@@ -3,7 +3,6 @@ package web_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -24,11 +23,8 @@ import (
 	"github.com/alumnipulse/alumnipulse/internal/app"
 	"github.com/alumnipulse/alumnipulse/internal/config"
 	"github.com/alumnipulse/alumnipulse/internal/dashboard"
-	"github.com/alumnipulse/alumnipulse/internal/dashboard/dashboardtest"
-	"github.com/alumnipulse/alumnipulse/internal/dashboard/live"
 	"github.com/alumnipulse/alumnipulse/internal/db/dbtest"
 	"github.com/alumnipulse/alumnipulse/internal/demo"
-	"github.com/alumnipulse/alumnipulse/internal/insight"
 	"github.com/alumnipulse/alumnipulse/internal/tenant"
 	"github.com/alumnipulse/alumnipulse/internal/web"
 )
@@ -71,11 +67,6 @@ func newDashEnv(t testing.TB, alumni int) *dashEnv {
 	if _, err := a.Comments.AnalyzePending(ctx, demo.TenantID, 1_000_000); err != nil {
 		t.Fatalf("analyse comments: %v", err)
 	}
-	// TEMPORARY until the insight service is merged: insights the live source does not have yet come from
-	// the fake, so the pages can be looked at. Remove with the insight adapter.
-	a.Dashboards = dashboard.New(a.Dashboards.Catalog(), fallback{live.New(live.Deps{Conn: a.Conn, Comments: a.Comments,
-		Waves: a.Waves, Insights: insight.New(a.Conn, a.Surveys, a.Tenants, a.Audit, insight.Options{})}),
-		&dashboardtest.Source{}}, logger, dashboard.Options{})
 	srv, err := web.New(cfg, a.WebDeps(), logger)
 	if err != nil {
 		t.Fatal(err)
@@ -384,22 +375,4 @@ func drawnPanels(p *dashboard.Page) int {
 		}
 	}
 	return n
-}
-
-// fallback asks primary, and secondary for what primary does not have (TEMPORARY, see newDashEnv).
-type fallback struct {
-	primary   *live.Source
-	secondary dashboard.Source
-}
-
-func (f fallback) Compute(ctx context.Context, q dashboard.Query) (dashboard.Data, error) {
-	d, err := f.primary.Compute(ctx, q)
-	if errors.Is(err, live.ErrNotWired) {
-		return f.secondary.Compute(ctx, q)
-	}
-	return d, err
-}
-
-func (f fallback) Segments(ctx context.Context, tenantID string) (dashboard.Segments, error) {
-	return f.primary.Segments(ctx, tenantID)
 }

@@ -10,7 +10,6 @@ import (
 	"math"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"sync"
 
@@ -205,11 +204,8 @@ func (s *Server) dashExport(c *gin.Context) {
 		return
 	}
 	format := c.PostForm("format")
-	if !slices.Contains(dashboard.Formats, format) {
-		s.dashError(c, http.StatusBadRequest, req.Lang, req.Role, "error_format")
-		return
-	}
-	x, err := s.deps.Dashboards.Extract(c.Request.Context(), req, c.PostForm("panel"))
+	var body bytes.Buffer
+	x, err := s.deps.Dashboards.Export(c.Request.Context(), req, c.PostForm("panel"), format, &body)
 	switch {
 	case errors.Is(err, dashboard.ErrNotExportable):
 		s.dashError(c, http.StatusBadRequest, req.Lang, req.Role, "error_format")
@@ -218,20 +214,17 @@ func (s *Server) dashExport(c *gin.Context) {
 		s.dashRenderError(c, err, req)
 		return
 	}
-	var body bytes.Buffer
-	if err := x.Write(&body, format); err != nil {
-		_ = c.Error(err)
-		s.dashError(c, http.StatusInternalServerError, req.Lang, req.Role, "error_unavailable")
-		return
+	// The file is sent only once the export is in the audit log (the source may have recorded it itself).
+	if !x.Audited {
+		if err := s.deps.Audit.Record(c.Request.Context(), audit.Entry{TenantID: req.TenantID, Actor: actorOf(c),
+			Action: "export." + format, Target: "dash/" + x.Page + "/" + x.Panel,
+			Detail: fmt.Sprintf("%s rows=%d", x.Filters.Key(), x.Rows)}); err != nil {
+			_ = c.Error(err)
+			s.dashError(c, http.StatusServiceUnavailable, req.Lang, req.Role, "error_unavailable")
+			return
+		}
 	}
-	if err := s.deps.Audit.Record(c.Request.Context(), audit.Entry{TenantID: req.TenantID, Actor: actorOf(c),
-		Action: "export." + format, Target: "dash/" + x.Page + "/" + x.Panel,
-		Detail: fmt.Sprintf("%s rows=%d", x.Filters.Key(), len(x.Table.Rows))}); err != nil {
-		_ = c.Error(err)
-		s.dashError(c, http.StatusServiceUnavailable, req.Lang, req.Role, "error_unavailable")
-		return
-	}
-	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, x.Filename(format)))
+	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, x.Filename))
 	c.Data(http.StatusOK, dashboard.ContentType(format), body.Bytes())
 }
 

@@ -302,9 +302,9 @@ func TestDashAuditsCommentsAndExports(t *testing.T) {
 	f.do(t, "GET", "/dash/overview", "t1", tenant.RoleHRAdmin, nil)
 	f.do(t, "GET", "/dash/fix?department=t1+Sales", "t1", tenant.RoleHRViewer, nil)
 	resp, body := f.do(t, "POST", "/dash/leadership/export", "t1", tenant.RoleLeadership,
-		url.Values{"panel": {"human_capital"}, "format": {"csv"}, "period": {"fy2024"}, "csrf_token": {"test-csrf-token"}})
+		url.Values{"panel": {"disclosure"}, "format": {"csv"}, "period": {"fy2024"}, "csrf_token": {"test-csrf-token"}})
 	if resp.StatusCode != 200 || !strings.HasPrefix(body, "\ufeff") ||
-		resp.Header.Get("Content-Disposition") != `attachment; filename="alumnipulse-leadership-human_capital-fy2024.csv"` {
+		resp.Header.Get("Content-Disposition") != `attachment; filename="alumnipulse-leadership-disclosure-fy2024.csv"` {
 		t.Fatalf("export: %d %v", resp.StatusCode, resp.Header)
 	}
 	if resp, _ := f.do(t, "POST", "/dash/leadership/export", "t1", tenant.RoleLeadership,
@@ -337,7 +337,7 @@ func TestDashAuditsCommentsAndExports(t *testing.T) {
 	if e := got["comments.view"]; e.Target != "dash/fix" || e.Detail != "department=t1+Sales" || e.Actor != "user:test-t1" {
 		t.Errorf("comments.view entry = %+v", e)
 	}
-	if e := got["export.csv"]; e.Target != "dash/leadership/human_capital" || !strings.HasPrefix(e.Detail, "period=fy2024 rows=") {
+	if e := got["export.csv"]; e.Target != "dash/leadership/disclosure" || !strings.HasPrefix(e.Detail, "period=fy2024 rows=") {
 		t.Errorf("export entry = %+v", e)
 	}
 }

@@ -3,6 +3,7 @@ package live
 import (
 	"context"
 	"fmt"
+	"io"
 	"math"
 	"time"
 
@@ -15,6 +16,13 @@ import (
 type Insights interface {
 	ENPS(ctx context.Context, tenantID string, f insight.Filter, by insight.Dim) (insight.ScoreReport, error)
 	ReturnIntent(ctx context.Context, tenantID string, f insight.Filter, by insight.Dim) (insight.ScoreReport, error)
+	Funnel(ctx context.Context, tenantID string, f insight.Filter, by insight.Dim) (insight.FunnelReport, error)
+	CandourGap(ctx context.Context, tenantID string, f insight.Filter, by insight.Dim) (insight.CandourReport, error)
+	Change(ctx context.Context, tenantID string, f insight.Filter) (insight.ChangeReport, error)
+	Drivers(ctx context.Context, tenantID string, f insight.Filter) (insight.DriversReport, error)
+	Themes(ctx context.Context, tenantID string, f insight.Filter, by insight.Dim) (insight.ThemesReport, error)
+	HumanCapital(ctx context.Context, tenantID string, fy int, department string) (insight.HumanCapitalReport, error)
+	ExportDisclosure(ctx context.Context, tenantID, actor string, fy int, format string, w io.Writer) error
 }
 
 var _ Insights = (*insight.Service)(nil)

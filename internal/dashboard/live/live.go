@@ -43,6 +43,10 @@ type Deps struct {
 	Comments CommentLister
 	Waves    Waves
 	Insights Insights
+	// Surveys tells which questions carry the "could we have kept you" and "has your view changed" tags.
+	Surveys *survey.Catalog
+	// InsightTTL is how long insight reports are reused (default a minute; negative: not at all).
+	InsightTTL time.Duration
 }
 
 // segmentsTTL is how long a tenant's filter choices are reused: they change only when new answers
@@ -56,6 +60,8 @@ type Source struct {
 
 	mu       sync.Mutex
 	segments map[string]cachedSegments // by tenant id
+	// panels caches the panels this package computes from the tables itself (nil: no cache).
+	panels *reportCache
 }
 
 type cachedSegments struct {
@@ -63,12 +69,38 @@ type cachedSegments struct {
 	segs dashboard.Segments
 }
 
-var _ dashboard.Source = (*Source)(nil)
+var (
+	_ dashboard.Source   = (*Source)(nil)
+	_ dashboard.Exporter = (*Source)(nil)
+)
 
 // New returns the live Source.
 func New(d Deps) *Source {
-	return &Source{d: d, now: time.Now, segments: map[string]cachedSegments{}}
+	if d.InsightTTL == 0 {
+		d.InsightTTL = time.Minute
+	}
+	if d.Insights != nil && d.InsightTTL > 0 {
+		d.Insights = newCachedInsights(d.Insights, d.InsightTTL, maxCachedReports)
+	}
+	src := &Source{d: d, now: time.Now, segments: map[string]cachedSegments{}}
+	if d.InsightTTL > 0 {
+		src.panels = newReportCache(d.InsightTTL, maxCachedReports)
+	}
+	return src
 }
+
+// cached computes a panel through the panel cache (keyed by tenant, insight, options, filters and language).
+func (s *Source) cached(ctx context.Context, q dashboard.Query, fn func(context.Context, dashboard.Query) (dashboard.Data, error)) (dashboard.Data, error) {
+	if s.panels == nil {
+		return fn(ctx, q)
+	}
+	key := fmt.Sprintf("%s\x00%s\x00%v\x00%s\x00%s\x00%s\x00%s", q.TenantID, q.Insight, q.Options, q.Filters.Key(),
+		q.From.UTC().Format(time.RFC3339), q.To.UTC().Format(time.RFC3339), q.Locale)
+	return get(ctx, s.panels, key, func(ctx context.Context) (dashboard.Data, error) { return fn(ctx, q) })
+}
+
+// maxCachedReports bounds the insight reports kept in memory (a report is a few kilobytes).
+const maxCachedReports = 2000
 
 // NewService loads the dashboard pages (from ALUMNIPULSE_DASHBOARDS_DIR when set, else the shipped ones)
 // and returns the dashboard service on the live Source.
@@ -87,8 +119,30 @@ func (s *Source) Compute(ctx context.Context, q dashboard.Query) (dashboard.Data
 		return s.comments(ctx, q)
 	case "metric_trend", "metric_by_segment":
 		return s.metricTrend(ctx, q)
+	case "funnel":
+		return s.funnel(ctx, q)
+	case "candour_gap":
+		return s.candourGap(ctx, q)
+	case "reasons_by_segment":
+		return s.reasonsBySegment(ctx, q)
+	case "drivers":
+		return s.drivers(ctx, q)
+	case "change_flow":
+		return s.changeFlow(ctx, q)
+	case "change_tests":
+		return s.changeTests(ctx, q)
+	case "themes", "theme_sentiment", "theme_trend", "themes_by_segment":
+		return s.themes(ctx, q)
+	case "changes":
+		return s.changes(ctx, q)
+	case "human_capital":
+		return s.humanCapital(ctx, q)
+	case "disclosure":
+		return s.disclosure(ctx, q)
+	case "retainable", "view_change":
+		return s.cached(ctx, q, s.choices)
 	case "cooccurrence":
-		return s.cooccurrence(ctx, q)
+		return s.cached(ctx, q, s.cooccurrence)
 	case "outbox":
 		return s.outbox(ctx, q)
 	case "waves":

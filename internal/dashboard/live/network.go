@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/alumnipulse/alumnipulse/internal/dashboard"
 	"github.com/alumnipulse/alumnipulse/internal/textanalysis"
@@ -12,31 +11,6 @@ import (
 
 // maxNetworkDocs bounds the comments one network is built from (the newest ones).
 const maxNetworkDocs = 20000
-
-// textWhere is the WHERE clause of text_analyses for a query's filters, tenant first.
-func textWhere(q dashboard.Query) (string, []any) {
-	conds := []string{"tenant_id = ?"}
-	args := []any{q.TenantID}
-	eq := func(col, v string) {
-		if v != "" {
-			conds = append(conds, col+" = ?")
-			args = append(args, v)
-		}
-	}
-	eq("wave", q.Filters.Wave)
-	eq("department", q.Filters.Department)
-	eq("exit_type", q.Filters.ExitType)
-	eq("tenure_band", q.Filters.TenureBand)
-	if !q.From.IsZero() {
-		conds = append(conds, "submitted_at >= ?")
-		args = append(args, q.From.UTC())
-	}
-	if !q.To.IsZero() {
-		conds = append(conds, "submitted_at < ?")
-		args = append(args, q.To.UTC())
-	}
-	return strings.Join(conds, " AND "), args
-}
 
 // cooccurrence is the network of terms written together in one comment, with communities of terms that
 // go together. A term must appear in at least the tenant's minimum group of comments, so no one's rare
@@ -47,7 +21,7 @@ func (s *Source) cooccurrence(ctx context.Context, q dashboard.Query) (dashboard
 	if v, err := strconv.Atoi(q.Options["top"]); err == nil {
 		top = v
 	}
-	where, args := textWhere(q)
+	where, args := answerWhere(q) // text_analyses has the same segment columns
 	rows, err := s.d.Conn.Query(ctx, `
 		SELECT terms FROM text_analyses FINAL
 		WHERE `+where+` AND notEmpty(terms)
