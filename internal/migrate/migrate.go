@@ -106,8 +106,15 @@ func (r *Runner) Pending(ctx context.Context) ([]File, error) {
 	}
 	var out []File
 	for _, f := range r.files[1:] {
-		if !applied[f.Version] {
+		sum, ok := applied[f.Version]
+		switch {
+		case !ok:
 			out = append(out, f)
+		case sum != "" && sum != f.Checksum:
+			return nil, fmt.Errorf("migration %s was applied with checksum %s but the file now has %s: "+
+				"an applied migration must never change (add a new numbered file instead); a development "+
+				"database made by an older build can be rebuilt with `make stop && rm -rf .data`",
+				f.Name, sum, f.Checksum)
 		}
 	}
 	return out, nil
@@ -154,19 +161,23 @@ func (r *Runner) exec(ctx context.Context, f File) error {
 	return nil
 }
 
-func (r *Runner) applied(ctx context.Context) (map[uint32]bool, error) {
-	rows, err := r.conn.Query(ctx, "SELECT DISTINCT version FROM schema_migrations")
+// applied returns the checksum each applied migration had (ties, from two runners, both are the file's).
+func (r *Runner) applied(ctx context.Context) (map[uint32]string, error) {
+	rows, err := r.conn.Query(ctx, "SELECT version, any(checksum) FROM schema_migrations GROUP BY version")
 	if err != nil {
 		return nil, fmt.Errorf("read applied migrations: %w", err)
 	}
 	defer rows.Close()
-	out := map[uint32]bool{}
+	out := map[uint32]string{}
 	for rows.Next() {
-		var v uint32
-		if err := rows.Scan(&v); err != nil {
+		var (
+			v   uint32
+			sum string
+		)
+		if err := rows.Scan(&v, &sum); err != nil {
 			return nil, fmt.Errorf("read applied migrations: %w", err)
 		}
-		out[v] = true
+		out[v] = sum
 	}
 	return out, rows.Err()
 }

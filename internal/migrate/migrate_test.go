@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"testing/fstest"
@@ -119,5 +120,24 @@ func TestUpTwiceAndConcurrently(t *testing.T) {
 	again, err := migrate.New(conns[1], files, quiet()).Up(ctx)
 	if err != nil || again != 0 {
 		t.Errorf("second Up applied %d, err %v; want 0, nil", again, err)
+	}
+}
+
+func TestUpRefusesAChangedAppliedMigration(t *testing.T) {
+	conn, _ := dbtest.New(t) // applies every migration once
+	ctx := context.Background()
+	files, err := migrate.Load(migrations.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := append([]migrate.File(nil), files...)
+	last := &changed[len(changed)-1]
+	last.Checksum = "0000000000000000"
+	_, err = migrate.New(conn, changed, quiet()).Up(ctx)
+	if err == nil || !strings.Contains(err.Error(), last.Name) || !strings.Contains(err.Error(), "checksum") {
+		t.Fatalf("Up with a changed applied migration: err %v, want one naming %s and its checksum", err, last.Name)
+	}
+	if n, err := migrate.New(conn, files, quiet()).Up(ctx); err != nil || n != 0 {
+		t.Errorf("Up with the original files: applied %d, err %v; want 0, nil", n, err)
 	}
 }
