@@ -454,5 +454,23 @@ func TestThemes(t *testing.T) {
 		if got["workload"].Direction != 1 || got["growth"].Direction != -1 {
 			t.Errorf("%s: workload should rise and growth fall: %+v", mode, r.Changes)
 		}
+		// Without a breakdown: the same total. Filtered to A: hidden, since the whole less A is B's 2.
+		for _, c := range []struct {
+			f      Filter
+			total  int
+			reason string
+		}{{Filter{}, 22, ""}, {Filter{Values: map[Dim]string{DimDepartment: "A"}}, 0, "differencing"}} {
+			rep, err := f.svc.Themes(f.ctx, "t1", c.f, "")
+			if err != nil {
+				t.Fatalf("%s: themes %+v: %v", mode, c.f.Values, err)
+			}
+			got := 0
+			if rep.Total.N != nil {
+				got = *rep.Total.N
+			}
+			if got != c.total || rep.Total.Reason != c.reason || len(rep.Groups) != 0 {
+				t.Errorf("%s: themes %+v: total %+v, %d groups; want %d %q, none", mode, c.f.Values, rep.Total.Cell, len(rep.Groups), c.total, c.reason)
+			}
+		}
 	})
 }

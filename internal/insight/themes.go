@@ -112,8 +112,9 @@ func (s *Service) Themes(ctx context.Context, tenantID string, f Filter, by Dim)
 	pass := columns(f, "submitted_at", byCol(by))
 	q := &sqlb{}
 	q.add("SELECT any(g), toString(any(sq)), any(theme), sent, "+c.sel+" FROM (", c.selArgs...)
-	q.add("SELECT " + strings.Join(pass, ", ") + ", " + byExpr(by) + " AS g, toStartOfQuarter(submitted_at) AS sq, theme, " +
+	sel := append(pass, byExpr(by)+" AS g", "toStartOfQuarter(submitted_at) AS sq", "theme",
 		"transform(ts, ['neutral', 'positive', 'negative', 'mixed'], [0, 1, 2, 3], 0) AS sent")
+	q.add("SELECT " + strings.Join(sel, ", "))
 	q.add(" FROM (SELECT "+strings.Join(cols, ", ")+" FROM text_analyses WHERE tenant_id = ? AND ", tenantID)
 	q.add(cur+")", curArgs...)
 	q.add(" ARRAY JOIN arrayPushFront(themes, '') AS theme," +
