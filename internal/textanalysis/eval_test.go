@@ -4,18 +4,29 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"io/fs"
 	"os"
 	"strings"
 	"testing"
 )
 
-// devSet is the labelled development set. The shared folder sits beside the repository root (../shared
-// from the root, also in CI), which is ../../../shared from this package.
-const devSet = "../../../shared/data/comments-dev.jsonl"
+// devSet is the labelled development set: $ALUMNIPULSE_DEV_SET, or the shared folder beside the repository
+// root (../shared from the root), which is ../../../shared from this package. It is not part of the
+// repository (it is not ours to publish), so a checkout without it skips the quality test and says so.
+func devSet() string {
+	if p := os.Getenv("ALUMNIPULSE_DEV_SET"); p != "" {
+		return p
+	}
+	return "../../../shared/data/comments-dev.jsonl"
+}
 
 // TestDevSetQuality runs Evaluate on the development set and holds the analyser to the quality goals.
 func TestDevSetQuality(t *testing.T) {
-	f, err := os.Open(devSet)
+	f, err := os.Open(devSet())
+	if errors.Is(err, fs.ErrNotExist) && os.Getenv("ALUMNIPULSE_DEV_SET") == "" {
+		t.Skipf("no development set beside the repository (%v); set ALUMNIPULSE_DEV_SET to run the quality test", err)
+	}
 	if err != nil {
 		t.Fatalf("open the development set: %v", err)
 	}
