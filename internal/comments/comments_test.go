@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -24,9 +25,15 @@ func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)
 
 func submit(t *testing.T, w *answer.Writer, tenantID string, resp uuid.UUID, dept, text string) {
 	t.Helper()
+	submitAt(t, w, tenantID, resp, dept, text, time.Time{})
+}
+
+// submitAt submits with a given submission time (zero: now).
+func submitAt(t *testing.T, w *answer.Writer, tenantID string, resp uuid.UUID, dept, text string, at time.Time) {
+	t.Helper()
 	err := w.Write(context.Background(), answer.Submission{TenantID: tenantID, ResponseID: resp, Rows: []answer.Row{
-		{QuestionID: "improve", SurveyID: "alumni-3m", Wave: "3m", AlumnusID: resp, Answered: text != "", Text: text, Department: dept},
-		{QuestionID: "would_recommend", SurveyID: "alumni-3m", Wave: "3m", AlumnusID: resp, Answered: true, Num: 8, Department: dept},
+		{QuestionID: "improve", SurveyID: "alumni-3m", Wave: "3m", AlumnusID: resp, Answered: text != "", Text: text, Department: dept, SubmittedAt: at},
+		{QuestionID: "would_recommend", SurveyID: "alumni-3m", Wave: "3m", AlumnusID: resp, Answered: true, Num: 8, Department: dept, SubmittedAt: at},
 	}})
 	if err != nil {
 		t.Fatal(err)
@@ -135,4 +142,88 @@ func contains(xs []string, x string) bool {
 		}
 	}
 	return false
+}
+
+// TestListMatchesFinal checks the list against the same read with FINAL (each answer at its latest
+// analysis, newest first), for filters that take the path without FINAL and those that do not, and when
+// the newest rows are mostly versions of one answer.
+func TestListMatchesFinal(t *testing.T) {
+	conn, _ := dbtest.New(t)
+	ctx := context.Background()
+	tenants := tenant.NewStore(conn)
+	if err := tenants.Put(ctx, tenant.Tenant{ID: "acme", Name: "acme", TimeZone: "Asia/Tokyo", DefaultLocale: "ja"}); err != nil {
+		t.Fatal(err)
+	}
+	w := answer.New(conn, answer.Options{}, quiet())
+	defer w.Close(ctx)
+	svc := comments.New(conn, tenants, audit.New(conn), quiet())
+	// Keep every version apart: a merge would fold them and leave nothing for the list to choose from.
+	if err := conn.Exec(ctx, "SYSTEM STOP MERGES text_analyses"); err != nil {
+		t.Fatal(err)
+	}
+	texts := []string{"給与水準が低く、評価制度も不透明でした。", "残業が多すぎて限界でした。", "リモートワークができて働きやすかったです。"}
+	var ids []uuid.UUID
+	for i := range 9 {
+		id := uuid.New()
+		ids = append(ids, id)
+		submit(t, w, "acme", id, []string{"営業本部", "開発本部"}[i%2], texts[i%3])
+	}
+	if _, err := svc.AnalyzePending(ctx, "acme", 100); err != nil {
+		t.Fatal(err)
+	}
+	// Ten edits of the same answer, each analysed: its versions are the newest rows, more of them than
+	// twice four (the rows looked at per wanted comment), so a list of two needs the FINAL read.
+	for i := range 10 {
+		at := time.Now().Add(time.Duration(i+1) * time.Minute)
+		submitAt(t, w, "acme", ids[0], "営業本部", fmt.Sprintf("%s(%d回目)", texts[i%3], i), at)
+		if _, err := svc.AnalyzePending(ctx, "acme", 100); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := count(t, conn, "SELECT count() FROM text_analyses WHERE tenant_id = 'acme' AND response_id = ?", ids[0]); n != 11 {
+		t.Fatalf("the edited answer has %d analysis rows, want 11 (merges stopped)", n)
+	}
+	final := func(where string, limit int) []string {
+		rows, err := conn.Query(ctx, "SELECT masked FROM text_analyses FINAL WHERE tenant_id = 'acme'"+where+
+			" ORDER BY submitted_at DESC, response_id LIMIT ?", uint64(limit))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var m string
+			if err := rows.Scan(&m); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, m)
+		}
+		return out
+	}
+	tests := []struct {
+		name  string
+		f     comments.Filter
+		where string
+	}{
+		{"all", comments.Filter{}, ""},
+		{"department", comments.Filter{Department: "営業本部"}, " AND department = '営業本部'"},
+		{"question", comments.Filter{QuestionID: "improve"}, " AND question_id = 'improve'"},
+		{"theme (FINAL)", comments.Filter{Theme: "workload"}, " AND has(themes, 'workload')"},
+	}
+	for _, tc := range tests {
+		for _, limit := range []int{1, 2, 5, 50} {
+			tc.f.Limit = limit
+			list, _, err := svc.List(ctx, "acme", tc.f, 1, "user:test")
+			if err != nil {
+				t.Fatalf("%s, limit %d: %v", tc.name, limit, err)
+			}
+			var got []string
+			for _, c := range list {
+				got = append(got, c.Masked)
+			}
+			if want := final(tc.where, limit); !slices.Equal(got, want) {
+				t.Errorf("%s, limit %d:\n got %q\nwant %q", tc.name, limit, got, want)
+			}
+		}
+	}
 }
