@@ -78,11 +78,11 @@ var columns = []string{
 // insertAnswers names its columns: on ClickHouse 18.16 clickhouse-go cannot send a batch without them.
 var insertAnswers = "INSERT INTO answers (" + strings.Join(columns, ", ") + ")"
 
-// The response key is not a prefix of the table's ORDER BY, so this reads the tenant's range; a response
-// has at most a few versions of a few dozen rows, and the highest version is picked in Go (not FINAL), which
-// also ignores rows of questions an older survey version had.
+// A response is read from answers_by_response (migration 0005), the same rows ordered by response, so one
+// response is a few small granules however many answers the tenant has. A response has at most a few
+// versions of a few dozen rows, and the highest version is picked in Go (not FINAL).
 var selectResponse = "SELECT " + strings.Join(columns, ", ") +
-	" FROM answers WHERE tenant_id = ? AND response_id = toUUID(?)"
+	" FROM answers_by_response WHERE tenant_id = ? AND response_id = toUUID(?)"
 
 // Date and DateTime hold days and seconds since 1970 in 16 and 32 bits; the encoder would wrap values
 // outside quietly, so the writer refuses them instead.
@@ -178,9 +178,8 @@ func (w *Writer) Latest(ctx context.Context, tenantID string, responseID uuid.UU
 	return w.latest(ctx, selectResponse, tenantID, responseID.String())
 }
 
-// LatestOf is Latest for a response to a known survey. It names the survey's questions so that ClickHouse
-// reads only the granules of this response under each (tenant, question, survey) prefix of the sort key,
-// instead of every answer of the tenant: a form reopened on a tenant with millions of answers stays fast.
+// LatestOf is Latest for a response to a known survey: rows of questions the survey no longer has (from an
+// older version of it) are left out.
 func (w *Writer) LatestOf(ctx context.Context, tenantID string, s *survey.Survey, responseID uuid.UUID) (map[string]Row, error) {
 	ids := make([]any, len(s.Questions))
 	for i, q := range s.Questions {
