@@ -30,6 +30,7 @@ const (
 	quotedSpeech    = 0.3  // weight of words inside 「」: what someone else said, not the writer's view
 	neutralBelow    = 0.45 // total evidence under this is neutral
 	mixedRatio      = 0.5  // the weaker side reaching this share of the stronger is mixed
+	concession      = 0.25 // evidence before a contrast marker that makes the answer mixed with a clear other side
 	negationReach   = 10   // tokens after a polar word that a negator may follow
 	intensifyReach  = 3    // tokens before a polar word that an intensifier may precede
 )
@@ -229,6 +230,9 @@ func (a *Analyzer) sentimentItems(toks []token) ([]polarItem, []marker) {
 		if m.end-m.start == 1 && t.pos1 != "接続助詞" && t.pos != "接続詞" {
 			return // が as a case particle, でも as 副助詞
 		}
+		if m.end < len(toks) && toks[m.end].pos == "助動詞" && lx.negators[toks[m.end].base] {
+			return // とは言えない ("cannot be called"), not とは言え ("even so")
+		}
 		marks = append(marks, marker{m.start, t.pos != "助詞"})
 		isMark[m.start] = true
 	})
@@ -239,6 +243,8 @@ func (a *Analyzer) sentimentItems(toks []token) ([]polarItem, []marker) {
 		}
 		toks[i].clause = clause
 	}
+
+	newEmployerClause := newEmployerClauses(toks)
 
 	var items []polarItem
 	covered := make([]bool, len(toks))
@@ -264,9 +270,13 @@ func (a *Analyzer) sentimentItems(toks []token) ([]polarItem, []marker) {
 			if t.sent != sent || t.pos == "記号" || isMark[j] || startsItem[j] {
 				break
 			}
+			if t.pos == "名詞" && t.pos1 == "数" {
+				continue // 一度もない, 一回もなかった: a count reaches through to its negation
+			}
 			if t.pos == "名詞" && t.pos1 != "非自立" && t.pos1 != "接尾" && t.pos1 != "代名詞" && !bridgeNouns[t.base] {
-				// 成長できる環境ではない: a negated noun predicate negates what describes the noun
-				if copulaNegated(toks, j+1, lx.negators) {
+				// 成長できる環境ではない: a negated noun predicate negates what describes the noun;
+				// 学べる仕組みがなかった, 相談できる人がいない: so does the noun's absence
+				if copulaNegated(toks, j+1, lx.negators) || existenceNegated(toks, j+1, lx.negators) {
 					neg++
 				}
 				break
@@ -277,7 +287,7 @@ func (a *Analyzer) sentimentItems(toks []token) ([]polarItem, []marker) {
 			if t.base == "わけ" {
 				hedge = true
 			}
-			if (t.pos == "助動詞" || t.pos == "形容詞") && lx.negators[t.base] && !(j > 0 && toks[j-1].surface == "しか") {
+			if (t.pos == "助動詞" || t.pos == "形容詞") && lx.negators[t.base] && !(j > 0 && notNegation[toks[j-1].surface]) {
 				neg++
 			}
 		}
@@ -313,12 +323,17 @@ func (a *Analyzer) sentimentItems(toks []token) ([]polarItem, []marker) {
 		if toks[it.start].quoted {
 			it.w *= quotedSpeech
 		}
-		// a condition later in the clause makes the word hypothetical (勤務地を選べる制度があれば)
+		// a condition later in the clause makes the word hypothetical (勤務地を選べる制度があれば), and so
+		// do a concession (評価が上がっても) and a question (このままでいいのか)
 		for j := it.end; j < len(toks) && toks[j].clause == toks[it.start].clause; j++ {
-			if isCondition(&toks[j]) {
+			if isCondition(&toks[j]) || isConcession(toks, j) || isQuestion(toks, j) {
 				it.w *= hypothetical
 				break
 			}
+		}
+		// praise of the new employer in a comparison is criticism of us (転職先のほうが年収も大きい)
+		if newEmployerClause[toks[it.start].clause] {
+			it.w = -it.w
 		}
 		// contrast: each later marker (particle: same sentence; conjunction: anywhere) halves the weight
 		n := 0
@@ -334,6 +349,25 @@ func (a *Analyzer) sentimentItems(toks []token) ([]polarItem, []marker) {
 	return items, marks
 }
 
+// notNegation are the words before ない that make it something else: しかない ("nothing but"),
+// かもしれない ("may be").
+var notNegation = map[string]bool{"しか": true, "しれ": true, "知れ": true}
+
+// existenceNegated reports whether toks[j:] says that the noun before j is absent: がない, はなかった,
+// もいない, がありません.
+func existenceNegated(toks []token, j int, negators map[string]bool) bool {
+	if j >= len(toks) || toks[j].pos != "助詞" || (toks[j].surface != "が" && toks[j].surface != "は" && toks[j].surface != "も") {
+		return false
+	}
+	j++
+	if j < len(toks) && toks[j].pos == "動詞" && (toks[j].base == "ある" || toks[j].base == "いる") {
+		j++
+		for ; j < len(toks) && toks[j].isAuxiliary() && !negators[toks[j].base]; j++ { // ありません
+		}
+	}
+	return j < len(toks) && (toks[j].pos == "助動詞" || toks[j].pos == "形容詞") && negators[toks[j].base]
+}
+
 // copulaNegated reports whether toks[j:] is a negated copula: ではない, じゃない, でもありません.
 func copulaNegated(toks []token, j int, negators map[string]bool) bool {
 	if j < len(toks) && (toks[j].surface == "で" || toks[j].surface == "じゃ") {
@@ -346,6 +380,62 @@ func copulaNegated(toks []token, j int, negators map[string]bool) bool {
 		return j < len(toks) && (toks[j].pos == "助動詞" || toks[j].pos == "形容詞") && negators[toks[j].base]
 	}
 	return false
+}
+
+// newEmployers name the writer's new workplace; with は, では, が or のほうが after them, a clause
+// compares it with us.
+var newEmployers = map[string]bool{"転職先": true, "現職": true, "今の会社": true, "今の職場": true, "新しい会社": true,
+	"新しい職場": true, "次の会社": true, "今の勤め先": true}
+
+// newEmployerClauses returns the clauses whose topic is the writer's new employer (転職先は…, 今の会社の
+// ほうが…); not 転職先より (we are the better one) nor 転職先でも (the same as with us).
+func newEmployerClauses(toks []token) map[int]bool {
+	var out map[int]bool
+	for i := 0; i < len(toks); i++ {
+		// the name may be one token (転職先, 現職) or two (今 の 会社, 新しい 職場)
+		end := 0
+		for _, n := range []int{1, 2, 3} {
+			if i+n > len(toks) {
+				break
+			}
+			var b strings.Builder
+			for k := i; k < i+n; k++ {
+				b.WriteString(toks[k].surface)
+			}
+			if newEmployers[b.String()] {
+				end = i + n
+			}
+		}
+		if end == 0 || end >= len(toks) {
+			continue
+		}
+		next := toks[end].surface
+		comparing := next == "は" || next == "が" ||
+			next == "で" && end+1 < len(toks) && toks[end+1].surface == "は" ||
+			next == "の" && end+1 < len(toks) && (toks[end+1].surface == "ほう" || toks[end+1].surface == "方")
+		if comparing {
+			if out == nil {
+				out = map[int]bool{}
+			}
+			out[toks[i].clause] = true
+		}
+	}
+	return out
+}
+
+// isConcession reports a concessive ても / でも at toks[j] (頑張っても, 評価が上がっても): what precedes is
+// granted for the argument, not the writer's finding.
+func isConcession(toks []token, j int) bool {
+	t := &toks[j]
+	return t.pos == "助詞" && t.surface == "も" && j > 0 && toks[j-1].pos == "助詞" && toks[j-1].pos1 == "接続助詞" &&
+		(toks[j-1].surface == "て" || toks[j-1].surface == "で")
+}
+
+// isQuestion reports a question particle (このままでいいのか, 良かったのか): the writer asks, not judges.
+func isQuestion(toks []token, j int) bool {
+	t := &toks[j]
+	return t.pos == "助詞" && t.surface == "か" && strings.Contains(t.pos1, "終助詞") && j > 0 &&
+		(toks[j-1].surface == "の" || toks[j-1].surface == "ん" || toks[j-1].pos == "助動詞" || toks[j-1].pos == "形容詞")
 }
 
 // isCondition reports a conditional form: 〜ば, 〜たら, 〜なら.
@@ -428,7 +518,8 @@ func answerSentiment(toks []token, items []polarItem, marks []marker) (Label, fl
 		after := func(it *polarItem) bool { return it.start > m.tok && toks[it.start].sent == msent }
 		pb, nb := sum(items, before, false)
 		pa, na := sum(items, after, false)
-		if pb-nb >= neutralBelow && na-pa >= neutralBelow || nb-pb >= neutralBelow && pa-na >= neutralBelow {
+		// a concession needs less: 不満があったわけではない。ただ… grants a little, then criticises
+		if pb-nb >= concession && na-pa >= neutralBelow || nb-pb >= concession && pa-na >= neutralBelow {
 			return Mixed, score
 		}
 	}
