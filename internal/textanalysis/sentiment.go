@@ -23,14 +23,14 @@ const (
 // Tuning of the sentiment arithmetic. These are part of the algorithm, not of the editable lexicon.
 const (
 	negatedPositive = -0.8 // 良くない: a negated positive is nearly as negative
-	negatedNegative = -0.5 // 不満はない: a negated negative is only mildly positive
+	negatedNegative = -0.4 // 不満はない: a negated negative is only mildly positive (alone, not enough to be positive)
 	hedgedNegative  = -0.3 // 不満があったわけではない: a hedge says even less
 	beforeContrast  = 0.5  // weight of what precedes けど/しかし; the clause after weighs double
 	hypothetical    = 0.3  // weight of what precedes a condition (〜があれば, 〜だったら)
 	quotedSpeech    = 0.3  // weight of words inside 「」: what someone else said, not the writer's view
 	neutralBelow    = 0.45 // total evidence under this is neutral
 	mixedRatio      = 0.5  // the weaker side reaching this share of the stronger is mixed
-	concession      = 0.25 // evidence before a contrast marker that makes the answer mixed with a clear other side
+	concession      = 0.2  // evidence before a contrast marker that makes the answer mixed with a clear other side
 	negationReach   = 10   // tokens after a polar word that a negator may follow
 	intensifyReach  = 3    // tokens before a polar word that an intensifier may precede
 )
@@ -475,9 +475,15 @@ func (a *Analyzer) quantityItems(toks []token, items []polarItem, covered, start
 		if dir == 0 || t.masked {
 			continue
 		}
+		// the noun a quantity word describes comes before it (残業が多い) or, attributively, right after it
+		// (高い給料); 対応が多く、手当もなかった does not make 手当 many
 		best, bestTok, bestDist := 0, 0, lx.within+1
 		for _, tg := range targets {
-			if d := abs(tg.tok - i); toks[tg.tok].sent == t.sent && d > 0 && d < bestDist {
+			d := i - tg.tok
+			if tg.tok == i+1 || tg.tok == i+2 && toks[i+1].pos == "助動詞" {
+				d = 1
+			}
+			if toks[tg.tok].sent == t.sent && d > 0 && d < bestDist {
 				best, bestTok, bestDist = tg.sign, tg.tok, d
 			}
 		}
