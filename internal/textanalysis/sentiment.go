@@ -325,8 +325,15 @@ func (a *Analyzer) sentimentItems(toks []token) ([]polarItem, []marker) {
 		}
 		// a condition later in the clause makes the word hypothetical (勤務地を選べる制度があれば), and so
 		// do a concession (評価が上がっても) and a question (このままでいいのか)
+		// (these two only within the phrase: 盾になってくれて、失敗しても… keeps 盾になる), and a
+		// comparison that sets the word aside (ミスを責めるより…)
+		phrase := true
 		for j := it.end; j < len(toks) && toks[j].clause == toks[it.start].clause; j++ {
-			if isCondition(&toks[j]) || isConcession(toks, j) || isQuestion(toks, j) {
+			if toks[j].pos == "記号" {
+				phrase = false
+			}
+			if isCondition(&toks[j]) || phrase && (isConcession(toks, j) || isQuestion(toks, j)) ||
+				j == it.end && toks[j].surface == "より" && toks[j].pos == "助詞" {
 				it.w *= hypothetical
 				break
 			}
@@ -356,8 +363,14 @@ var notNegation = map[string]bool{"しか": true, "しれ": true, "知れ": true
 // existenceNegated reports whether toks[j:] says that the noun before j is absent: がない, はなかった,
 // もいない, がありません.
 func existenceNegated(toks []token, j int, negators map[string]bool) bool {
+	_, ok := absenceEnd(toks, j, negators)
+	return ok
+}
+
+// absenceEnd returns the end of がない / もありません at toks[j:] (after its negator).
+func absenceEnd(toks []token, j int, negators map[string]bool) (int, bool) {
 	if j >= len(toks) || toks[j].pos != "助詞" || (toks[j].surface != "が" && toks[j].surface != "は" && toks[j].surface != "も") {
-		return false
+		return 0, false
 	}
 	j++
 	if j < len(toks) && toks[j].pos == "動詞" && (toks[j].base == "ある" || toks[j].base == "いる") {
@@ -365,7 +378,10 @@ func existenceNegated(toks []token, j int, negators map[string]bool) bool {
 		for ; j < len(toks) && toks[j].isAuxiliary() && !negators[toks[j].base]; j++ { // ありません
 		}
 	}
-	return j < len(toks) && (toks[j].pos == "助動詞" || toks[j].pos == "形容詞") && negators[toks[j].base]
+	if j < len(toks) && (toks[j].pos == "助動詞" || toks[j].pos == "形容詞") && negators[toks[j].base] {
+		return j + 1, true
+	}
+	return 0, false
 }
 
 // copulaNegated reports whether toks[j:] is a negated copula: ではない, じゃない, でもありません.
@@ -432,10 +448,11 @@ func isConcession(toks []token, j int) bool {
 }
 
 // isQuestion reports a question particle (このままでいいのか, 良かったのか): the writer asks, not judges.
+// Not いかに激務だったか, which exclaims.
 func isQuestion(toks []token, j int) bool {
 	t := &toks[j]
 	return t.pos == "助詞" && t.surface == "か" && strings.Contains(t.pos1, "終助詞") && j > 0 &&
-		(toks[j-1].surface == "の" || toks[j-1].surface == "ん" || toks[j-1].pos == "助動詞" || toks[j-1].pos == "形容詞")
+		(toks[j-1].surface == "の" || toks[j-1].surface == "ん")
 }
 
 // isCondition reports a conditional form: 〜ば, 〜たら, 〜なら.
@@ -459,7 +476,13 @@ func (a *Analyzer) quantityItems(toks []token, items []polarItem, covered, start
 	type target struct{ tok, sign int }
 	var targets []target
 	lx.targets.find(toks, a.userParts, func(m phraseMatch) {
-		targets = append(targets, target{m.start, lx.targets.payloads[m.phrase][0]})
+		sign := lx.targets.payloads[m.phrase][0]
+		targets = append(targets, target{m.start, sign})
+		// none at all is the least there can be: 手当もなかった is bad, 残業がない is good
+		if end, ok := absenceEnd(toks, m.end, lx.negators); ok && !startsItem[m.start] {
+			items = append(items, polarItem{start: m.start, end: end, w: -float64(sign), contrast: 1})
+			startsItem[m.start] = true
+		}
 	})
 	if len(targets) == 0 {
 		return items
