@@ -204,7 +204,8 @@ var orgSuffixes = []string{"課", "部", "室", "係", "班", "チーム", "グ�
 
 // selfIntroduction reports a writer naming themselves after their department or employee id: 営業三課の
 // 池田です, 社員番号 K30588 の森です, 総務部の林と申します. The name may be a place-name reading (池田) or a
-// one-character common noun (森, 林), which nothing else would take for a name.
+// one-character common noun (森, 林) after an employee id, which nothing else would take for a name
+// (開発部の件です is not one).
 func selfIntroduction(toks []token, i int) bool {
 	t := &toks[i]
 	if t.pos != "名詞" || notNames[t.surface] || !(t.pos1 == "固有名詞" && t.pos2 != "組織" ||
@@ -229,6 +230,9 @@ func selfIntroduction(toks []token, i int) bool {
 	p := &toks[k]
 	if p.pos1 == "数" && k > 0 && isASCII(toks[k-1].surface) && hasLetter(toks[k-1].surface) {
 		return true // an employee id: K 30588
+	}
+	if t.pos1 != "固有名詞" {
+		return false
 	}
 	for _, suf := range orgSuffixes {
 		if strings.HasSuffix(p.surface, suf) {

@@ -281,7 +281,7 @@ func (a *Analyzer) sentimentItems(toks []token) ([]polarItem, []marker) {
 				}
 				break
 			}
-			if t.pos == "助詞" && t.pos1 == "接続助詞" && t.surface != "て" && t.surface != "で" {
+			if t.pos == "助詞" && t.pos1 == "接続助詞" && t.surface != "て" && t.surface != "で" || isConcession(toks, j) {
 				break
 			}
 			if t.base == "わけ" {
@@ -384,8 +384,20 @@ func absenceEnd(toks []token, j int, negators map[string]bool) (int, bool) {
 	return 0, false
 }
 
-// copulaNegated reports whether toks[j:] is a negated copula: ではない, じゃない, でもありません.
+// copulaNegated reports whether toks[j:] is a negated copula: ではない, じゃない, でもありません, とは言えない.
 func copulaNegated(toks []token, j int, negators map[string]bool) bool {
+	if j < len(toks) && toks[j].surface == "と" { // 良い職場とは言えない
+		j++
+		if j < len(toks) && toks[j].pos == "助詞" && (toks[j].surface == "は" || toks[j].surface == "も") {
+			j++
+		}
+		if j < len(toks) && (toks[j].base == "言える" || toks[j].base == "言う") {
+			for j++; j < len(toks) && toks[j].isAuxiliary() && !negators[toks[j].base]; j++ {
+			}
+			return j < len(toks) && toks[j].pos == "助動詞" && negators[toks[j].base]
+		}
+		return false
+	}
 	if j < len(toks) && (toks[j].surface == "で" || toks[j].surface == "じゃ") {
 		j++
 		if j < len(toks) && toks[j].pos == "助詞" && (toks[j].surface == "は" || toks[j].surface == "も") {
@@ -510,6 +522,14 @@ func (a *Analyzer) quantityItems(toks []token, items []polarItem, covered, start
 				best, bestTok, bestDist = tg.sign, tg.tok, d
 			}
 		}
+		if best == 0 { // a relative clause before its noun: 上がる見込みがない給料
+			for _, tg := range targets {
+				if d := tg.tok - i; d > 0 && d <= lx.within && toks[tg.tok].sent == t.sent && !punctuationBetween(toks, i, tg.tok) {
+					best, bestTok = tg.sign, tg.tok
+					break
+				}
+			}
+		}
 		if best == 0 {
 			continue
 		}
@@ -531,6 +551,16 @@ func (a *Analyzer) quantityItems(toks []token, items []polarItem, covered, start
 		}
 	}
 	return slices.DeleteFunc(items, func(it polarItem) bool { return it.w == 0 })
+}
+
+// punctuationBetween reports a symbol (、「) between toks[i] and toks[j].
+func punctuationBetween(toks []token, i, j int) bool {
+	for k := i + 1; k < j; k++ {
+		if toks[k].pos == "記号" {
+			return true
+		}
+	}
+	return false
 }
 
 // answerSentiment labels a whole answer. Evidence before a contrast marker weighs less; but a clear
