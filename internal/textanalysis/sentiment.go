@@ -415,23 +415,23 @@ func copulaNegated(toks []token, j int, negators map[string]bool) bool {
 var newEmployers = map[string]bool{"転職先": true, "現職": true, "今の会社": true, "今の職場": true, "新しい会社": true,
 	"新しい職場": true, "次の会社": true, "今の勤め先": true}
 
+// newEmployerStarts are the first tokens of newEmployers, so that most tokens are passed over at once.
+var newEmployerStarts = map[string]bool{"転職先": true, "転職": true, "現職": true, "今": true, "新しい": true, "次": true}
+
 // newEmployerClauses returns the clauses whose topic is the writer's new employer (転職先は…, 今の会社の
 // ほうが…); not 転職先より (we are the better one) nor 転職先でも (the same as with us).
 func newEmployerClauses(toks []token) map[int]bool {
 	var out map[int]bool
 	for i := 0; i < len(toks); i++ {
-		// the name may be one token (転職先, 現職) or two (今 の 会社, 新しい 職場)
-		end := 0
-		for _, n := range []int{1, 2, 3} {
-			if i+n > len(toks) {
-				break
-			}
-			var b strings.Builder
-			for k := i; k < i+n; k++ {
-				b.WriteString(toks[k].surface)
-			}
-			if newEmployers[b.String()] {
-				end = i + n
+		if !newEmployerStarts[toks[i].surface] {
+			continue
+		}
+		// the name may be one token (転職先, 現職) or more (今 の 会社, 新しい 職場)
+		end, name := 0, ""
+		for k := i; k < len(toks) && k < i+3; k++ {
+			name += toks[k].surface
+			if newEmployers[name] {
+				end = k + 1
 			}
 		}
 		if end == 0 || end >= len(toks) {
