@@ -131,6 +131,7 @@ func TestSentiment(t *testing.T) {
 		{"転職先のほうが年収が高い。", Negative},
 		{"給料は転職先より前の会社のほうが良かった。", Positive},
 		{"新しい職場でも教わったことを活かしています。", Positive},
+		{"今の職場では残業がほぼゼロで、前職の働き方がいかに異常だったか実感しています。", Negative},
 		// a concession needs little to make the answer mixed
 		{"給料に不満があったわけではありません。ただ、評価面談は形だけで残念でした。", Mixed},
 		// a condition makes praise hypothetical
@@ -175,8 +176,8 @@ func TestSentimentWeights(t *testing.T) {
 		{"フォローが弱い。", []string{"弱い:-1.00×1.00"}},                          // the construction decides
 		{"遅れたことは一度もない。", []string{"遅れ:0.24×1.00"}},                       // a count reaches its negation
 		{"評価が上がっても変わらない。", []string{"上がっ:0.30×1.00"}},                    // concession
-		{"盾になってくれて、失敗しても平気だった。", []string{"盾:1.00×1.00", "て:0.30×1.00"}}, // …not beyond its phrase
-		{"ミスを責めるより考えてもらえた。", []string{"責める:-0.24×1.00", "て:0.50×1.00"}},  // set aside by より
+		{"盾になってくれて、何があっても平気だった。", []string{"盾:1.00×1.00", "て:0.50×1.00"}}, // …not beyond its phrase
+		{"ミスを責めるより考えてもらえた。", []string{"責める:-0.24×1.00", "て:0.60×1.00"}},  // set aside by より
 	} {
 		if got := evidence(a, c.text); !slices.Equal(got, c.want) {
 			t.Errorf("evidence(%q) = %q, want %q", c.text, got, c.want)

@@ -339,7 +339,7 @@ func (a *Analyzer) sentimentItems(toks []token) ([]polarItem, []marker) {
 			}
 		}
 		// praise of the new employer in a comparison is criticism of us (転職先のほうが年収も大きい)
-		if newEmployerClause[toks[it.start].clause] {
+		if from, ok := newEmployerClause[toks[it.start].clause]; ok && it.start > from && !formerEmployerBetween(toks, from, it.start) {
 			it.w = -it.w
 		}
 		// contrast: each later marker (particle: same sentence; conjunction: anywhere) halves the weight
@@ -373,6 +373,8 @@ func absenceEnd(toks []token, j int, negators map[string]bool) (int, bool) {
 		return 0, false
 	}
 	j++
+	for ; j < len(toks) && toks[j].pos == "副詞"; j++ { // がほとんどない, が全くなかった
+	}
 	if j < len(toks) && toks[j].pos == "動詞" && (toks[j].base == "ある" || toks[j].base == "いる") {
 		j++
 		for ; j < len(toks) && toks[j].isAuxiliary() && !negators[toks[j].base]; j++ { // ありません
@@ -418,10 +420,25 @@ var newEmployers = map[string]bool{"転職先": true, "現職": true, "今の会
 // newEmployerStarts are the first tokens of newEmployers, so that most tokens are passed over at once.
 var newEmployerStarts = map[string]bool{"転職先": true, "転職": true, "現職": true, "今": true, "新しい": true, "次": true}
 
+// formerEmployers name us, the writer's former employer.
+var formerEmployers = map[string]bool{"前職": true, "御社": true, "貴社": true, "古巣": true, "前": true, "以前": true}
+
+// formerEmployerBetween reports a mention of the former employer in toks(from, to): 今の職場では…、前職の
+// 働き方が… turns back to us.
+func formerEmployerBetween(toks []token, from, to int) bool {
+	for k := from + 1; k < to; k++ {
+		if formerEmployers[toks[k].surface] {
+			return true
+		}
+	}
+	return false
+}
+
 // newEmployerClauses returns the clauses whose topic is the writer's new employer (転職先は…, 今の会社の
-// ほうが…); not 転職先より (we are the better one) nor 転職先でも (the same as with us).
-func newEmployerClauses(toks []token) map[int]bool {
-	var out map[int]bool
+// ほうが…), each with the token where the new employer is named; not 転職先より (we are the better one)
+// nor 転職先でも (the same as with us).
+func newEmployerClauses(toks []token) map[int]int {
+	var out map[int]int
 	for i := 0; i < len(toks); i++ {
 		if !newEmployerStarts[toks[i].surface] {
 			continue
@@ -441,11 +458,11 @@ func newEmployerClauses(toks []token) map[int]bool {
 		comparing := next == "は" || next == "が" ||
 			next == "で" && end+1 < len(toks) && toks[end+1].surface == "は" ||
 			next == "の" && end+1 < len(toks) && (toks[end+1].surface == "ほう" || toks[end+1].surface == "方")
-		if comparing {
+		if _, seen := out[toks[i].clause]; comparing && !seen {
 			if out == nil {
-				out = map[int]bool{}
+				out = map[int]int{}
 			}
-			out[toks[i].clause] = true
+			out[toks[i].clause] = i
 		}
 	}
 	return out
