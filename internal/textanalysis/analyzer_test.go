@@ -165,19 +165,19 @@ func TestSentimentWeights(t *testing.T) {
 		want []string
 	}{
 		{"残念でした。", []string{"残念:-1.00×1.00"}},
-		{"本当に残念でした。", []string{"残念:-1.50×1.00"}},                         // intensifier
-		{"あまり良くなかった。", []string{"良く:-0.80×1.00"}},                        // negation
-		{"特に不満はありません。", []string{"不満:0.33×1.00"}},                        // intensifier softens under negation
-		{"不満があったわけではない。", []string{"不満:0.30×1.00"}},                      // hedged negation
-		{"良かったけど、残念でした。", []string{"良かっ:1.00×0.50", "残念:-1.00×1.00"}},    // contrast
-		{"良かった。しかし、給料が低い。", []string{"良かっ:1.00×0.50", "低い:-1.00×1.00"}},  // conjunction, quantity
-		{"「最高」と言われた。", []string{"最高:0.45×1.00"}},                         // quoted
-		{"選べる制度があれば良かった。", []string{"選べる:0.18×1.00"}},                    // hypothetical; ば良い is no praise
-		{"フォローが弱い。", []string{"弱い:-1.00×1.00"}},                          // the construction decides
-		{"遅れたことは一度もない。", []string{"遅れ:0.24×1.00"}},                       // a count reaches its negation
-		{"評価が上がっても変わらない。", []string{"上がっ:0.30×1.00"}},                    // concession
+		{"本当に残念でした。", []string{"残念:-1.50×1.00"}},                          // intensifier
+		{"あまり良くなかった。", []string{"良く:-0.80×1.00"}},                         // negation
+		{"特に不満はありません。", []string{"不満:0.33×1.00"}},                         // intensifier softens under negation
+		{"不満があったわけではない。", []string{"不満:0.30×1.00"}},                       // hedged negation
+		{"良かったけど、残念でした。", []string{"良かっ:1.00×0.50", "残念:-1.00×1.00"}},     // contrast
+		{"良かった。しかし、給料が低い。", []string{"良かっ:1.00×0.50", "低い:-1.00×1.00"}},   // conjunction, quantity
+		{"「最高」と言われた。", []string{"最高:0.45×1.00"}},                          // quoted
+		{"選べる制度があれば良かった。", []string{"選べる:0.18×1.00"}},                     // hypothetical; ば良い is no praise
+		{"フォローが弱い。", []string{"弱い:-1.00×1.00"}},                           // the construction decides
+		{"遅れたことは一度もない。", []string{"遅れ:0.24×1.00"}},                        // a count reaches its negation
+		{"評価が上がっても変わらない。", []string{"上がっ:0.30×1.00"}},                     // concession
 		{"盾になってくれて、何があっても平気だった。", []string{"盾:1.00×1.00", "て:0.50×1.00"}}, // …not beyond its phrase
-		{"ミスを責めるより考えてもらえた。", []string{"責める:-0.24×1.00", "て:0.60×1.00"}},  // set aside by より
+		{"ミスを責めるより考えてもらえた。", []string{"責める:-0.24×1.00", "て:0.60×1.00"}},   // set aside by より
 	} {
 		if got := evidence(a, c.text); !slices.Equal(got, c.want) {
 			t.Errorf("evidence(%q) = %q, want %q", c.text, got, c.want)
