@@ -208,11 +208,12 @@ var orgSuffixes = []string{"課", "部", "室", "係", "班", "チーム", "グ�
 // (開発部の件です is not one).
 func selfIntroduction(toks []token, i int) bool {
 	t := &toks[i]
-	if t.pos != "名詞" || notNames[t.surface] || !(t.pos1 == "固有名詞" && t.pos2 != "組織" ||
-		t.pos1 == "一般" && utf8.RuneCountInString(t.surface) == 1 && !isKanaOnly(t.surface) && hasLetter(t.surface)) {
+	// cheapest tests first: this runs for every token
+	if t.pos != "名詞" || i+1 >= len(toks) || toks[i+1].sent != t.sent || i < 2 || toks[i-1].surface != "の" {
 		return false
 	}
-	if i+1 >= len(toks) || toks[i+1].sent != t.sent {
+	if notNames[t.surface] || !(t.pos1 == "固有名詞" && t.pos2 != "組織" ||
+		t.pos1 == "一般" && utf8.RuneCountInString(t.surface) == 1 && !isKanaOnly(t.surface) && hasLetter(t.surface)) {
 		return false
 	}
 	if n := &toks[i+1]; !(n.surface == "です" || n.surface == "と" && i+2 < len(toks) && (toks[i+2].base == "申す" || toks[i+2].base == "いう")) {

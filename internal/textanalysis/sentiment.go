@@ -417,8 +417,15 @@ func copulaNegated(toks []token, j int, negators map[string]bool) bool {
 var newEmployers = map[string]bool{"転職先": true, "現職": true, "今の会社": true, "今の職場": true, "新しい会社": true,
 	"新しい職場": true, "次の会社": true, "今の勤め先": true}
 
-// newEmployerStarts are the first tokens of newEmployers, so that most tokens are passed over at once.
-var newEmployerStarts = map[string]bool{"転職先": true, "転職": true, "現職": true, "今": true, "新しい": true, "次": true}
+// newEmployerStart reports a first token of newEmployers, so that most tokens are passed over at once
+// (a switch: hashing every token's surface cost 5 % of the sentiment pass).
+func newEmployerStart(s string) bool {
+	switch s {
+	case "転職先", "転職", "現職", "今", "新しい", "次":
+		return true
+	}
+	return false
+}
 
 // formerEmployers name us, the writer's former employer.
 var formerEmployers = map[string]bool{"前職": true, "御社": true, "貴社": true, "古巣": true, "前": true, "以前": true}
@@ -440,7 +447,7 @@ func formerEmployerBetween(toks []token, from, to int) bool {
 func newEmployerClauses(toks []token) map[int]int {
 	var out map[int]int
 	for i := 0; i < len(toks); i++ {
-		if !newEmployerStarts[toks[i].surface] {
+		if !newEmployerStart(toks[i].surface) {
 			continue
 		}
 		// the name may be one token (転職先, 現職) or more (今 の 会社, 新しい 職場)
