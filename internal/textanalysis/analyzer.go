@@ -23,7 +23,7 @@ import (
 
 // Version identifies the analyser with its default rules; bump it when the algorithm or a default data file
 // changes, so stored analyses can be found and redone. Analyzer.Version adds tenant customisations.
-const Version = "2026.1-1"
+const Version = "2026.2-1"
 
 // Options customise an Analyzer for a tenant. The zero value gives the defaults.
 type Options struct {

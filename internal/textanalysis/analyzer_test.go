@@ -119,6 +119,21 @@ func TestSentiment(t *testing.T) {
 		{"残業が多すぎる。", Negative},
 		{"残業が少なかった。", Positive},
 		{"給料が低い。", Negative},
+		{"対応が多く、手当もなかった。", Negative}, // the noun before 多い; no 手当 at all
+		{"転勤がない職種でした。", Positive},
+		// absence, hedges and questions
+		{"良い職場とは言えない。", Negative}, // not とは言え ("even so")
+		{"体系的に学べる仕組みがなかった。", Negative},
+		{"引き継ぎが不十分だったかもしれない。", Negative}, // かもしれない is no negation
+		{"このままでいいのかと悩んだ。", Negative},
+		{"前職がいかに激務だったか気付いた。", Negative},
+		// the new employer compared with us
+		{"転職先のほうが年収が高い。", Negative},
+		{"給料は転職先より前の会社のほうが良かった。", Positive},
+		{"新しい職場でも教わったことを活かしています。", Positive},
+		{"今の職場では残業がほぼゼロで、前職の働き方がいかに異常だったか実感しています。", Negative},
+		// a concession needs little to make the answer mixed
+		{"給料に不満があったわけではありません。ただ、評価面談は形だけで残念でした。", Mixed},
 		// a condition makes praise hypothetical
 		{"勤務地を選べる制度があれば続けていたかもしれません。", Neutral},
 		// words inside quotes are someone else's
@@ -150,15 +165,19 @@ func TestSentimentWeights(t *testing.T) {
 		want []string
 	}{
 		{"残念でした。", []string{"残念:-1.00×1.00"}},
-		{"本当に残念でした。", []string{"残念:-1.50×1.00"}},                        // intensifier
-		{"あまり良くなかった。", []string{"良く:-0.80×1.00"}},                       // negation
-		{"特に不満はありません。", []string{"不満:0.42×1.00"}},                       // intensifier softens under negation
-		{"不満があったわけではない。", []string{"不満:0.30×1.00"}},                     // hedged negation
-		{"良かったけど、残念でした。", []string{"良かっ:1.00×0.50", "残念:-1.00×1.00"}},   // contrast
-		{"良かった。しかし、給料が低い。", []string{"良かっ:1.00×0.50", "低い:-1.00×1.00"}}, // conjunction, quantity
-		{"「最高」と言われた。", []string{"最高:0.45×1.00"}},                        // quoted
-		{"選べる制度があれば良かった。", []string{"選べる:0.18×1.00"}},                   // hypothetical; ば良い is no praise
-		{"フォローが弱い。", []string{"弱い:-1.00×1.00"}},                         // the construction decides
+		{"本当に残念でした。", []string{"残念:-1.50×1.00"}},                          // intensifier
+		{"あまり良くなかった。", []string{"良く:-0.80×1.00"}},                         // negation
+		{"特に不満はありません。", []string{"不満:0.33×1.00"}},                         // intensifier softens under negation
+		{"不満があったわけではない。", []string{"不満:0.30×1.00"}},                       // hedged negation
+		{"良かったけど、残念でした。", []string{"良かっ:1.00×0.50", "残念:-1.00×1.00"}},     // contrast
+		{"良かった。しかし、給料が低い。", []string{"良かっ:1.00×0.50", "低い:-1.00×1.00"}},   // conjunction, quantity
+		{"「最高」と言われた。", []string{"最高:0.45×1.00"}},                          // quoted
+		{"選べる制度があれば良かった。", []string{"選べる:0.18×1.00"}},                     // hypothetical; ば良い is no praise
+		{"フォローが弱い。", []string{"弱い:-1.00×1.00"}},                           // the construction decides
+		{"遅れたことは一度もない。", []string{"遅れ:0.24×1.00"}},                        // a count reaches its negation
+		{"評価が上がっても変わらない。", []string{"上がっ:0.30×1.00"}},                     // concession
+		{"盾になってくれて、何があっても平気だった。", []string{"盾:1.00×1.00", "て:0.50×1.00"}}, // …not beyond its phrase
+		{"ミスを責めるより考えてもらえた。", []string{"責める:-0.24×1.00", "て:0.60×1.00"}},   // set aside by より
 	} {
 		if got := evidence(a, c.text); !slices.Equal(got, c.want) {
 			t.Errorf("evidence(%q) = %q, want %q", c.text, got, c.want)
@@ -231,6 +250,9 @@ func TestMasking(t *testing.T) {
 		{"FY2024とISO30414と2024-04-01", nil, "FY2024とISO30414と2024-04-01", nil},
 		{"のぞみちゃんが手伝ってくれた", []string{"のぞみ"}, "［氏名］ちゃんが手伝ってくれた", []PIIKind{Person}},
 		{"ヤマダ ハナコに感謝", []string{"ヤマダ ハナコ"}, "［氏名］に感謝", []PIIKind{Person}},
+		{"営業三課の池田です。", nil, "営業三課の［氏名］です。", []PIIKind{Person}}, // a self-introduction
+		{"社員番号 K30588 の森です。", nil, "［社員番号］ の［氏名］です。", []PIIKind{EmployeeID, Person}},
+		{"開発部の件です。森の中。", nil, "開発部の件です。森の中。", nil},
 	} {
 		res := a.Analyze(c.text, c.known)
 		if res.Masked != c.masked {

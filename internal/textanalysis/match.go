@@ -20,9 +20,17 @@ type phraseSet struct {
 
 // keyTable interns the strings phrases are looked up by, so that each token is hashed a few times per
 // answer instead of a few times per rule set (lookups were a sixth of the pipeline's time).
-type keyTable struct{ ids map[string]int32 }
+// Keys of one or two characters are also kept by their runes: every token looks up the first one and two
+// characters of the text it starts, and an integer key hashes faster than a string.
+type keyTable struct {
+	ids   map[string]int32
+	runes map[uint64]int32 // runeKey(first, second or -1) → key
+}
 
-func newKeyTable() *keyTable { return &keyTable{ids: map[string]int32{}} }
+func newKeyTable() *keyTable { return &keyTable{ids: map[string]int32{}, runes: map[uint64]int32{}} }
+
+// runeKey packs one or two runes (second < 0: none) into an integer key.
+func runeKey(first, second rune) uint64 { return uint64(uint32(first))<<32 | uint64(uint32(second)) }
 
 // add returns the key of s, creating it.
 func (kt *keyTable) add(s string) int32 {
@@ -30,8 +38,21 @@ func (kt *keyTable) add(s string) int32 {
 	if !ok {
 		k = int32(len(kt.ids))
 		kt.ids[s] = k
+		if r1, n1 := utf8.DecodeRuneInString(s); n1 > 0 && n1 == len(s) {
+			kt.runes[runeKey(r1, -1)] = k
+		} else if r2, n2 := utf8.DecodeRuneInString(s[n1:]); n1+n2 == len(s) {
+			kt.runes[runeKey(r1, r2)] = k
+		}
 	}
 	return k
+}
+
+// lookupRunes returns the key of the one or two runes, or -1.
+func (kt *keyTable) lookupRunes(first, second rune) int32 {
+	if k, ok := kt.runes[runeKey(first, second)]; ok {
+		return k
+	}
+	return -1
 }
 
 // lookup returns the key of s, or -1 when no phrase uses s.
@@ -52,11 +73,15 @@ func (kt *keyTable) keyTokens(text string, toks []token) {
 			t.kSurf = kt.lookup(t.surface)
 		}
 		t.kPre1, t.kPre2 = -1, -1
-		if !t.masked {
-			pre := prefix2(text[t.start:])
-			t.kPre2 = kt.lookup(pre)
-			if _, n := utf8.DecodeRuneInString(pre); n < len(pre) {
-				t.kPre1 = kt.lookup(pre[:n])
+		if !t.masked && t.start < len(text) {
+			// as kt.lookup(prefix2(text[t.start:])) and of its first character when it has two
+			r1, n1 := utf8.DecodeRuneInString(text[t.start:])
+			if t.start+n1 < len(text) {
+				r2, _ := utf8.DecodeRuneInString(text[t.start+n1:])
+				t.kPre2 = kt.lookupRunes(r1, r2)
+				t.kPre1 = kt.lookupRunes(r1, -1)
+			} else {
+				t.kPre2 = kt.lookupRunes(r1, -1)
 			}
 		}
 	}

@@ -174,6 +174,9 @@ func nameRun(toks []token, i int) int {
 		}
 		return i
 	}
+	if selfIntroduction(toks, i) {
+		return i + 1
+	}
 	// an untagged noun directly before an honorific or a title: 松本さん (地域), さくらさん, 綾瀬部長
 	t := &toks[i]
 	n := next(i + 1)
@@ -194,6 +197,50 @@ func nameRun(toks []token, i int) int {
 		}
 	}
 	return i
+}
+
+// orgSuffixes end the name of a department: 営業三課, 開発部, 大阪支店.
+var orgSuffixes = []string{"課", "部", "室", "係", "班", "チーム", "グループ", "支店", "支社", "本部", "センター", "営業所", "工場"}
+
+// selfIntroduction reports a writer naming themselves after their department or employee id: 営業三課の
+// 池田です, 社員番号 K30588 の森です, 総務部の林と申します. The name may be a place-name reading (池田) or a
+// one-character common noun (森, 林) after an employee id, which nothing else would take for a name
+// (開発部の件です is not one).
+func selfIntroduction(toks []token, i int) bool {
+	t := &toks[i]
+	// cheapest tests first: this runs for every token
+	if t.pos != "名詞" || i+1 >= len(toks) || toks[i+1].sent != t.sent || i < 2 || toks[i-1].surface != "の" {
+		return false
+	}
+	if notNames[t.surface] || !(t.pos1 == "固有名詞" && t.pos2 != "組織" ||
+		t.pos1 == "一般" && utf8.RuneCountInString(t.surface) == 1 && !isKanaOnly(t.surface) && hasLetter(t.surface)) {
+		return false
+	}
+	if n := &toks[i+1]; !(n.surface == "です" || n.surface == "と" && i+2 < len(toks) && (toks[i+2].base == "申す" || toks[i+2].base == "いう")) {
+		return false
+	}
+	k := i - 1
+	if k < 1 || toks[k].surface != "の" || toks[k].sent != t.sent {
+		return false
+	}
+	for k--; k >= 0 && toks[k].pos == "記号" && toks[k].pos1 == "空白"; k-- {
+	}
+	if k < 0 || toks[k].sent != t.sent {
+		return false
+	}
+	p := &toks[k]
+	if p.pos1 == "数" && k > 0 && isASCII(toks[k-1].surface) && hasLetter(toks[k-1].surface) {
+		return true // an employee id: K 30588
+	}
+	if t.pos1 != "固有名詞" {
+		return false
+	}
+	for _, suf := range orgSuffixes {
+		if strings.HasSuffix(p.surface, suf) {
+			return true
+		}
+	}
+	return false
 }
 
 // isUnknownLike reports a noun kagome did not know, typical of rare names (綾瀬, ジョナサン).

@@ -23,13 +23,14 @@ const (
 // Tuning of the sentiment arithmetic. These are part of the algorithm, not of the editable lexicon.
 const (
 	negatedPositive = -0.8 // 良くない: a negated positive is nearly as negative
-	negatedNegative = -0.5 // 不満はない: a negated negative is only mildly positive
+	negatedNegative = -0.4 // 不満はない: a negated negative is only mildly positive (alone, not enough to be positive)
 	hedgedNegative  = -0.3 // 不満があったわけではない: a hedge says even less
 	beforeContrast  = 0.5  // weight of what precedes けど/しかし; the clause after weighs double
 	hypothetical    = 0.3  // weight of what precedes a condition (〜があれば, 〜だったら)
 	quotedSpeech    = 0.3  // weight of words inside 「」: what someone else said, not the writer's view
 	neutralBelow    = 0.45 // total evidence under this is neutral
 	mixedRatio      = 0.5  // the weaker side reaching this share of the stronger is mixed
+	concession      = 0.2  // evidence before a contrast marker that makes the answer mixed with a clear other side
 	negationReach   = 10   // tokens after a polar word that a negator may follow
 	intensifyReach  = 3    // tokens before a polar word that an intensifier may precede
 )
@@ -229,6 +230,9 @@ func (a *Analyzer) sentimentItems(toks []token) ([]polarItem, []marker) {
 		if m.end-m.start == 1 && t.pos1 != "接続助詞" && t.pos != "接続詞" {
 			return // が as a case particle, でも as 副助詞
 		}
+		if m.end < len(toks) && toks[m.end].pos == "助動詞" && lx.negators[toks[m.end].base] {
+			return // とは言えない ("cannot be called"), not とは言え ("even so")
+		}
 		marks = append(marks, marker{m.start, t.pos != "助詞"})
 		isMark[m.start] = true
 	})
@@ -239,6 +243,8 @@ func (a *Analyzer) sentimentItems(toks []token) ([]polarItem, []marker) {
 		}
 		toks[i].clause = clause
 	}
+
+	newEmployerClause := newEmployerClauses(toks)
 
 	var items []polarItem
 	covered := make([]bool, len(toks))
@@ -264,20 +270,24 @@ func (a *Analyzer) sentimentItems(toks []token) ([]polarItem, []marker) {
 			if t.sent != sent || t.pos == "記号" || isMark[j] || startsItem[j] {
 				break
 			}
+			if t.pos == "名詞" && t.pos1 == "数" {
+				continue // 一度もない, 一回もなかった: a count reaches through to its negation
+			}
 			if t.pos == "名詞" && t.pos1 != "非自立" && t.pos1 != "接尾" && t.pos1 != "代名詞" && !bridgeNouns[t.base] {
-				// 成長できる環境ではない: a negated noun predicate negates what describes the noun
-				if copulaNegated(toks, j+1, lx.negators) {
+				// 成長できる環境ではない: a negated noun predicate negates what describes the noun;
+				// 学べる仕組みがなかった, 相談できる人がいない: so does the noun's absence
+				if copulaNegated(toks, j+1, lx.negators) || existenceNegated(toks, j+1, lx.negators) {
 					neg++
 				}
 				break
 			}
-			if t.pos == "助詞" && t.pos1 == "接続助詞" && t.surface != "て" && t.surface != "で" {
+			if t.pos == "助詞" && t.pos1 == "接続助詞" && t.surface != "て" && t.surface != "で" || isConcession(toks, j) {
 				break
 			}
 			if t.base == "わけ" {
 				hedge = true
 			}
-			if (t.pos == "助動詞" || t.pos == "形容詞") && lx.negators[t.base] && !(j > 0 && toks[j-1].surface == "しか") {
+			if (t.pos == "助動詞" || t.pos == "形容詞") && lx.negators[t.base] && !(j > 0 && notNegation[toks[j-1].surface]) {
 				neg++
 			}
 		}
@@ -313,12 +323,24 @@ func (a *Analyzer) sentimentItems(toks []token) ([]polarItem, []marker) {
 		if toks[it.start].quoted {
 			it.w *= quotedSpeech
 		}
-		// a condition later in the clause makes the word hypothetical (勤務地を選べる制度があれば)
+		// a condition later in the clause makes the word hypothetical (勤務地を選べる制度があれば), and so
+		// do a concession (評価が上がっても) and a question (このままでいいのか)
+		// (these two only within the phrase: 盾になってくれて、失敗しても… keeps 盾になる), and a
+		// comparison that sets the word aside (ミスを責めるより…)
+		phrase := true
 		for j := it.end; j < len(toks) && toks[j].clause == toks[it.start].clause; j++ {
-			if isCondition(&toks[j]) {
+			if toks[j].pos == "記号" {
+				phrase = false
+			}
+			if isCondition(&toks[j]) || phrase && (isConcession(toks, j) || isQuestion(toks, j)) ||
+				j == it.end && toks[j].surface == "より" && toks[j].pos == "助詞" {
 				it.w *= hypothetical
 				break
 			}
+		}
+		// praise of the new employer in a comparison is criticism of us (転職先のほうが年収も大きい)
+		if from, ok := newEmployerClause[toks[it.start].clause]; ok && it.start > from && !formerEmployerBetween(toks, from, it.start) {
+			it.w = -it.w
 		}
 		// contrast: each later marker (particle: same sentence; conjunction: anywhere) halves the weight
 		n := 0
@@ -334,8 +356,50 @@ func (a *Analyzer) sentimentItems(toks []token) ([]polarItem, []marker) {
 	return items, marks
 }
 
-// copulaNegated reports whether toks[j:] is a negated copula: ではない, じゃない, でもありません.
+// notNegation are the words before ない that make it something else: しかない ("nothing but"),
+// かもしれない ("may be").
+var notNegation = map[string]bool{"しか": true, "しれ": true, "知れ": true}
+
+// existenceNegated reports whether toks[j:] says that the noun before j is absent: がない, はなかった,
+// もいない, がありません.
+func existenceNegated(toks []token, j int, negators map[string]bool) bool {
+	_, ok := absenceEnd(toks, j, negators)
+	return ok
+}
+
+// absenceEnd returns the end of がない / もありません at toks[j:] (after its negator).
+func absenceEnd(toks []token, j int, negators map[string]bool) (int, bool) {
+	if j >= len(toks) || toks[j].pos != "助詞" || (toks[j].surface != "が" && toks[j].surface != "は" && toks[j].surface != "も") {
+		return 0, false
+	}
+	j++
+	for ; j < len(toks) && toks[j].pos == "副詞"; j++ { // がほとんどない, が全くなかった
+	}
+	if j < len(toks) && toks[j].pos == "動詞" && (toks[j].base == "ある" || toks[j].base == "いる") {
+		j++
+		for ; j < len(toks) && toks[j].isAuxiliary() && !negators[toks[j].base]; j++ { // ありません
+		}
+	}
+	if j < len(toks) && (toks[j].pos == "助動詞" || toks[j].pos == "形容詞") && negators[toks[j].base] {
+		return j + 1, true
+	}
+	return 0, false
+}
+
+// copulaNegated reports whether toks[j:] is a negated copula: ではない, じゃない, でもありません, とは言えない.
 func copulaNegated(toks []token, j int, negators map[string]bool) bool {
+	if j < len(toks) && toks[j].surface == "と" { // 良い職場とは言えない
+		j++
+		if j < len(toks) && toks[j].pos == "助詞" && (toks[j].surface == "は" || toks[j].surface == "も") {
+			j++
+		}
+		if j < len(toks) && (toks[j].base == "言える" || toks[j].base == "言う") {
+			for j++; j < len(toks) && toks[j].isAuxiliary() && !negators[toks[j].base]; j++ {
+			}
+			return j < len(toks) && toks[j].pos == "助動詞" && negators[toks[j].base]
+		}
+		return false
+	}
 	if j < len(toks) && (toks[j].surface == "で" || toks[j].surface == "じゃ") {
 		j++
 		if j < len(toks) && toks[j].pos == "助詞" && (toks[j].surface == "は" || toks[j].surface == "も") {
@@ -346,6 +410,85 @@ func copulaNegated(toks []token, j int, negators map[string]bool) bool {
 		return j < len(toks) && (toks[j].pos == "助動詞" || toks[j].pos == "形容詞") && negators[toks[j].base]
 	}
 	return false
+}
+
+// newEmployers name the writer's new workplace; with は, では, が or のほうが after them, a clause
+// compares it with us.
+var newEmployers = map[string]bool{"転職先": true, "現職": true, "今の会社": true, "今の職場": true, "新しい会社": true,
+	"新しい職場": true, "次の会社": true, "今の勤め先": true}
+
+// newEmployerStart reports a first token of newEmployers, so that most tokens are passed over at once
+// (a switch: hashing every token's surface cost 5 % of the sentiment pass).
+func newEmployerStart(s string) bool {
+	switch s {
+	case "転職先", "転職", "現職", "今", "新しい", "次":
+		return true
+	}
+	return false
+}
+
+// formerEmployers name us, the writer's former employer.
+var formerEmployers = map[string]bool{"前職": true, "御社": true, "貴社": true, "古巣": true, "前": true, "以前": true}
+
+// formerEmployerBetween reports a mention of the former employer in toks(from, to): 今の職場では…、前職の
+// 働き方が… turns back to us.
+func formerEmployerBetween(toks []token, from, to int) bool {
+	for k := from + 1; k < to; k++ {
+		if formerEmployers[toks[k].surface] {
+			return true
+		}
+	}
+	return false
+}
+
+// newEmployerClauses returns the clauses whose topic is the writer's new employer (転職先は…, 今の会社の
+// ほうが…), each with the token where the new employer is named; not 転職先より (we are the better one)
+// nor 転職先でも (the same as with us).
+func newEmployerClauses(toks []token) map[int]int {
+	var out map[int]int
+	for i := 0; i < len(toks); i++ {
+		if !newEmployerStart(toks[i].surface) {
+			continue
+		}
+		// the name may be one token (転職先, 現職) or more (今 の 会社, 新しい 職場)
+		end, name := 0, ""
+		for k := i; k < len(toks) && k < i+3; k++ {
+			name += toks[k].surface
+			if newEmployers[name] {
+				end = k + 1
+			}
+		}
+		if end == 0 || end >= len(toks) {
+			continue
+		}
+		next := toks[end].surface
+		comparing := next == "は" || next == "が" ||
+			next == "で" && end+1 < len(toks) && toks[end+1].surface == "は" ||
+			next == "の" && end+1 < len(toks) && (toks[end+1].surface == "ほう" || toks[end+1].surface == "方")
+		if _, seen := out[toks[i].clause]; comparing && !seen {
+			if out == nil {
+				out = map[int]int{}
+			}
+			out[toks[i].clause] = i
+		}
+	}
+	return out
+}
+
+// isConcession reports a concessive ても / でも at toks[j] (頑張っても, 評価が上がっても): what precedes is
+// granted for the argument, not the writer's finding.
+func isConcession(toks []token, j int) bool {
+	t := &toks[j]
+	return t.pos == "助詞" && t.surface == "も" && j > 0 && toks[j-1].pos == "助詞" && toks[j-1].pos1 == "接続助詞" &&
+		(toks[j-1].surface == "て" || toks[j-1].surface == "で")
+}
+
+// isQuestion reports a question particle (このままでいいのか, 良かったのか): the writer asks, not judges.
+// Not いかに激務だったか, which exclaims.
+func isQuestion(toks []token, j int) bool {
+	t := &toks[j]
+	return t.pos == "助詞" && t.surface == "か" && strings.Contains(t.pos1, "終助詞") && j > 0 &&
+		(toks[j-1].surface == "の" || toks[j-1].surface == "ん")
 }
 
 // isCondition reports a conditional form: 〜ば, 〜たら, 〜なら.
@@ -369,7 +512,13 @@ func (a *Analyzer) quantityItems(toks []token, items []polarItem, covered, start
 	type target struct{ tok, sign int }
 	var targets []target
 	lx.targets.find(toks, a.userParts, func(m phraseMatch) {
-		targets = append(targets, target{m.start, lx.targets.payloads[m.phrase][0]})
+		sign := lx.targets.payloads[m.phrase][0]
+		targets = append(targets, target{m.start, sign})
+		// none at all is the least there can be: 手当もなかった is bad, 残業がない is good
+		if end, ok := absenceEnd(toks, m.end, lx.negators); ok && !startsItem[m.start] {
+			items = append(items, polarItem{start: m.start, end: end, w: -float64(sign), contrast: 1})
+			startsItem[m.start] = true
+		}
 	})
 	if len(targets) == 0 {
 		return items
@@ -385,10 +534,24 @@ func (a *Analyzer) quantityItems(toks []token, items []polarItem, covered, start
 		if dir == 0 || t.masked {
 			continue
 		}
+		// the noun a quantity word describes comes before it (残業が多い) or, attributively, right after it
+		// (高い給料); 対応が多く、手当もなかった does not make 手当 many
 		best, bestTok, bestDist := 0, 0, lx.within+1
 		for _, tg := range targets {
-			if d := abs(tg.tok - i); toks[tg.tok].sent == t.sent && d > 0 && d < bestDist {
+			d := i - tg.tok
+			if tg.tok == i+1 || tg.tok == i+2 && toks[i+1].pos == "助動詞" {
+				d = 1
+			}
+			if toks[tg.tok].sent == t.sent && d > 0 && d < bestDist {
 				best, bestTok, bestDist = tg.sign, tg.tok, d
+			}
+		}
+		if best == 0 { // a relative clause before its noun: 上がる見込みがない給料
+			for _, tg := range targets {
+				if d := tg.tok - i; d > 0 && d <= lx.within && toks[tg.tok].sent == t.sent && !punctuationBetween(toks, i, tg.tok) {
+					best, bestTok = tg.sign, tg.tok
+					break
+				}
 			}
 		}
 		if best == 0 {
@@ -414,6 +577,16 @@ func (a *Analyzer) quantityItems(toks []token, items []polarItem, covered, start
 	return slices.DeleteFunc(items, func(it polarItem) bool { return it.w == 0 })
 }
 
+// punctuationBetween reports a symbol (、「) between toks[i] and toks[j].
+func punctuationBetween(toks []token, i, j int) bool {
+	for k := i + 1; k < j; k++ {
+		if toks[k].pos == "記号" {
+			return true
+		}
+	}
+	return false
+}
+
 // answerSentiment labels a whole answer. Evidence before a contrast marker weighs less; but a clear
 // positive on one side of a contrast and a clear negative on the other (給与は良かったけど、評価が…) is
 // mixed, whatever the balance.
@@ -428,7 +601,8 @@ func answerSentiment(toks []token, items []polarItem, marks []marker) (Label, fl
 		after := func(it *polarItem) bool { return it.start > m.tok && toks[it.start].sent == msent }
 		pb, nb := sum(items, before, false)
 		pa, na := sum(items, after, false)
-		if pb-nb >= neutralBelow && na-pa >= neutralBelow || nb-pb >= neutralBelow && pa-na >= neutralBelow {
+		// a concession needs less: 不満があったわけではない。ただ… grants a little, then criticises
+		if pb-nb >= concession && na-pa >= neutralBelow || nb-pb >= concession && pa-na >= neutralBelow {
 			return Mixed, score
 		}
 	}

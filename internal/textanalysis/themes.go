@@ -276,11 +276,12 @@ type themeMention struct {
 // in rule-file order, each with the token positions that matched.
 func (a *Analyzer) matchThemes(text string, sents []span, toks []token) []themeMention {
 	ts := a.themes
-	type nearHit struct{ tok, sent int }
+	// near-rule words found, by (theme, rule, side); few per answer, so a flat slice beats a map
+	type nearHit struct{ theme, rule, side, tok, sent int }
 	score := make([]float64, len(ts.themes))
 	where := make([][]int, len(ts.themes))
 	var counted [][3]int // (theme, rule, phrase) counted once per answer; few per answer, so a slice
-	var near map[[3]int][]nearHit
+	var near []nearHit
 	sentOK := func(sent int, th *compiledTheme, r *themeRule) bool {
 		s := text[sents[sent].start:sents[sent].end]
 		return !containsAny(s, th.exclude) && !containsAny(s, r.unless)
@@ -295,11 +296,7 @@ func (a *Analyzer) matchThemes(text string, sents []span, toks []token) []themeM
 				continue
 			}
 			if ref.side != sideAny {
-				if near == nil {
-					near = map[[3]int][]nearHit{}
-				}
-				k := [3]int{ref.theme, ref.rule, ref.side}
-				near[k] = append(near[k], nearHit{m.start, sent})
+				near = append(near, nearHit{ref.theme, ref.rule, ref.side, m.start, sent})
 				continue
 			}
 			if k := [3]int{ref.theme, ref.rule, m.phrase}; !slices.Contains(counted, k) {
@@ -309,23 +306,28 @@ func (a *Analyzer) matchThemes(text string, sents []span, toks []token) []themeM
 			where[ref.theme] = append(where[ref.theme], m.start)
 		}
 	})
-	for k, as := range near {
-		if k[2] != sideA {
+	var done [][2]int // (theme, rule) near rules already scored
+	for _, x := range near {
+		if x.side != sideA || slices.Contains(done, [2]int{x.theme, x.rule}) {
 			continue
 		}
-		bs := near[[3]int{k[0], k[1], sideB}]
-		r := &ts.themes[k[0]].rules[k[1]]
+		done = append(done, [2]int{x.theme, x.rule})
+		r := &ts.themes[x.theme].rules[x.rule]
 		found := false
-		for _, x := range as {
-			for _, y := range bs {
-				if x.sent == y.sent && x.tok != y.tok && abs(x.tok-y.tok) <= r.within {
-					where[k[0]] = append(where[k[0]], x.tok, y.tok)
+		for _, a := range near {
+			if a.theme != x.theme || a.rule != x.rule || a.side != sideA {
+				continue
+			}
+			for _, b := range near {
+				if b.theme == x.theme && b.rule == x.rule && b.side == sideB && a.sent == b.sent && a.tok != b.tok &&
+					abs(a.tok-b.tok) <= r.within {
+					where[x.theme] = append(where[x.theme], a.tok, b.tok)
 					found = true
 				}
 			}
 		}
 		if found {
-			score[k[0]] += r.weight
+			score[x.theme] += r.weight
 		}
 	}
 	var out []themeMention
