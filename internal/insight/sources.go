@@ -203,8 +203,19 @@ func (s *Service) pairRows(tenantID string, w watermarks, cols []string) (string
 		return q.String(), q.args
 	}
 	alumni, aArgs := newer("alumnus_id", tenantID, wm)
-	ids, idArgs := newer("response_id", tenantID, wm)
 	q.add(" AND alumnus_id NOT IN ("+alumni+")", aArgs...)
+	p, pArgs := s.repaired(tenantID, wm)
+	q.add(" UNION ALL SELECT "+c+" FROM ("+p+")", pArgs...)
+	return q.String(), q.args
+}
+
+// repaired is a subquery with the response_pivot rows (prev_ columns included) of the alumni with a
+// submission newer than the watermark, paired afresh from their compacted responses not edited since and
+// their new rows.
+func (s *Service) repaired(tenantID string, wm uint64) (string, []any) {
+	cur, curArgs := current(tenantID, wm)
+	alumni, aArgs := newer("alumnus_id", tenantID, wm)
+	ids, idArgs := newer("response_id", tenantID, wm)
 	old := &sqlb{}
 	// PREWHERE: only the granules of these alumni are read beyond the alumnus column.
 	old.add("SELECT tenant_id, response_id, alumnus_id AS aid, tuple("+responseTuple+") AS r FROM response_pivot PREWHERE alumnus_id IN ("+alumni+")", aArgs...)
@@ -212,8 +223,21 @@ func (s *Service) pairRows(tenantID string, w watermarks, cols []string) (string
 	old.add(" AND response_id NOT IN ("+ids+")", idArgs...)
 	fresh, fArgs := s.responseTuples("tenant_id = ? AND version > ?", tenantID, wm)
 	old.add(" UNION ALL SELECT tenant_id, response_id, aid, r FROM ("+fresh+")", fArgs...)
-	p, pArgs := pairUp(0, old.String(), old.args)
-	q.add(" UNION ALL SELECT "+c+" FROM ("+p+")", pArgs...)
+	return pairUp(0, old.String(), old.args)
+}
+
+// pairTail is a subquery with what turns the compacted pairs of the alumni with a submission newer than
+// the watermark into their current ones (the given columns and a sign): their compacted current rows
+// (−1) and their rows paired afresh (+1).
+func (s *Service) pairTail(tenantID string, wm uint64, cols []string) (string, []any) {
+	c := strings.Join(cols, ", ")
+	cur, curArgs := current(tenantID, wm)
+	alumni, aArgs := newer("alumnus_id", tenantID, wm)
+	q := &sqlb{}
+	q.add("SELECT "+c+", toInt64(-1) AS sign FROM response_pivot PREWHERE alumnus_id IN ("+alumni+")", aArgs...)
+	q.add(" WHERE "+cur, curArgs...)
+	p, pArgs := s.repaired(tenantID, wm)
+	q.add(" UNION ALL SELECT "+c+", toInt64(1) AS sign FROM ("+p+")", pArgs...)
 	return q.String(), q.args
 }
 

@@ -102,24 +102,41 @@ func (s *Service) Themes(ctx context.Context, tenantID string, f Filter, by Dim)
 		return ThemesReport{}, err
 	}
 	min, w := st.min, st.w
-	cur, curArgs := textSource.currentCond(tenantID, w.get(srcText), w.hasTail(srcText))
-	cols := columns(f, "submitted_at", "themes", "theme_sentiments", "sentiment", "submitted_at", byCol(by))
-	c := countsFor(f, "submitted_at")
-	// The themes and their sentiments are unrolled as arrays of their own (the answer itself first, with
-	// its overall sentiment), so nothing else is copied per theme; grouping is by fixed-width keys (hashes
-	// of the breakdown value and the theme, the sentiment as a small number), which costs much less than
-	// grouping by the strings.
-	pass := columns(f, "submitted_at", byCol(by))
+	var c counting
 	q := &sqlb{}
-	q.add("SELECT any(g), toString(any(sq)), any(theme), sent, "+c.sel+" FROM (", c.selArgs...)
-	sel := append(pass, byExpr(by)+" AS g", "toStartOfQuarter(submitted_at) AS sq", "theme",
-		"transform(ts, ['neutral', 'positive', 'negative', 'mixed'], [0, 1, 2, 3], 0) AS sent")
-	q.add("SELECT " + strings.Join(sel, ", "))
-	q.add(" FROM (SELECT "+strings.Join(cols, ", ")+" FROM text_analyses WHERE tenant_id = ? AND ", tenantID)
-	q.add(cur+")", curArgs...)
-	q.add(" ARRAY JOIN arrayPushFront(themes, '') AS theme," +
-		" arrayPushFront(arrayResize(theme_sentiments, length(themes), ''), toString(sentiment)) AS ts)")
-	q.add(" WHERE "+c.where+" GROUP BY cityHash64(g), sq, cityHash64(theme), sent", c.whereArgs...)
+	if st.useCube(themeCube, f, by) {
+		// The mentions counted per segment, quarter, theme and sentiment at compaction; the analyses
+		// newer than the watermark replace their compacted version's contribution.
+		var tail string
+		var targs []any
+		if w.hasTail(srcText) {
+			tail, targs = textTail(tenantID, w.get(srcText))
+		}
+		c = countsFor(f, "bucket")
+		sel, selArgs := c.sums()
+		rows, rowsArgs := s.cubeRows(themeCube, st, tail, targs)
+		q.add("SELECT "+byExpr(by)+" AS g, toString(toDate(bucket, 'UTC')) AS sq, item, toUInt8(a) AS sent, "+sel, selArgs...)
+		q.add(" FROM ("+rows+")", rowsArgs...)
+		q.add(" WHERE "+c.where+" GROUP BY g, sq, item, sent", c.whereArgs...)
+	} else {
+		cur, curArgs := textSource.currentCond(tenantID, w.get(srcText), w.hasTail(srcText))
+		cols := columns(f, "submitted_at", "themes", "theme_sentiments", "sentiment", "submitted_at", byCol(by))
+		c = countsFor(f, "submitted_at")
+		// The themes and their sentiments are unrolled as arrays of their own (the answer itself first, with
+		// its overall sentiment), so nothing else is copied per theme; grouping is by fixed-width keys (hashes
+		// of the breakdown value and the theme, the sentiment as a small number), which costs much less than
+		// grouping by the strings.
+		pass := columns(f, "submitted_at", byCol(by))
+		q.add("SELECT any(g), toString(any(sq)), any(theme), sent, "+c.sel+" FROM (", c.selArgs...)
+		sel := append(pass, byExpr(by)+" AS g", "toStartOfQuarter(submitted_at) AS sq", "theme",
+			"transform(ts, ['neutral', 'positive', 'negative', 'mixed'], [0, 1, 2, 3], 0) AS sent")
+		q.add("SELECT " + strings.Join(sel, ", "))
+		q.add(" FROM (SELECT "+strings.Join(cols, ", ")+" FROM text_analyses WHERE tenant_id = ? AND ", tenantID)
+		q.add(cur+")", curArgs...)
+		q.add(" ARRAY JOIN arrayPushFront(themes, '') AS theme," +
+			" arrayPushFront(arrayResize(theme_sentiments, length(themes), ''), toString(sentiment)) AS ts)")
+		q.add(" WHERE "+c.where+" GROUP BY cityHash64(g), sq, cityHash64(theme), sent", c.whereArgs...)
+	}
 
 	groups := map[string]*themeCounts{}
 	quarters := map[string]*themeCounts{}
@@ -132,6 +149,9 @@ func (s *Service) Themes(ctx context.Context, tenantID string, f Filter, by Dim)
 		n, ps, err := scanCounts(r, c.parents, &g, &sq, &theme, &code)
 		if err != nil {
 			return err
+		}
+		if n == 0 && !slices.ContainsFunc(ps, func(p int) bool { return p != 0 }) {
+			return nil // counts that cancelled out: no row of the source behind them
 		}
 		sent := "neutral"
 		if int(code) < len(sentiments) {
@@ -244,4 +264,22 @@ func rising(quarters map[string]*themeCounts, qt map[string]*tally, tot tally, m
 		return 0
 	})
 	return r
+}
+
+// textTail is a subquery with the analyses that change a theme cube's figures since the watermark (the
+// cube's source columns and a sign): the compacted row of every key with a newer version (−1) and that
+// key's newest version (+1).
+func textTail(tenantID string, wm uint64) (string, []any) {
+	k := textSource.key
+	keys, kargs := textKeys(tenantID, wm, 0)
+	old, args := themeCube.currentRows(tenantID, wm, -1, "text_key IN ("+keys+")", kargs...)
+	q := &sqlb{}
+	q.add(old, args...)
+	q.add(` UNION ALL SELECT tenant_id, survey_id, wave, department, job_family, exit_type, tenure_band, exit_quarter,
+			submitted_at, themes, theme_sentiments, toString(sentiment) AS sentiment, toInt64(1) AS sign
+		FROM text_analyses
+		WHERE tenant_id = ? AND analyzed_at > toDateTime(?) AND cityHash64(`+k+`, version) IN (
+			SELECT cityHash64(`+k+`, max(version)) FROM text_analyses WHERE tenant_id = ? AND analyzed_at > toDateTime(?) GROUP BY `+k+`)`,
+		tenantID, wm, tenantID, wm)
+	return q.String(), q.args
 }
