@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/alumnipulse/alumnipulse/internal/stats"
@@ -183,26 +184,9 @@ func (s *Service) Change(ctx context.Context, tenantID string, f Filter) (Change
 // of each question and the single-wave answers.
 func (s *Service) changeFromCube(ctx context.Context, st session, f Filter, byDriver map[int]int, pairs []pairCounts,
 	earlierAny, laterOnly []map[int]int) (tally, error) {
-	var tail string
-	var targs []any
-	if st.w.hasTail(srcPivot) {
-		tail, targs = s.pairTail(st.tenant, st.w.get(srcPivot), changeCube.cols)
-	}
 	c := countsFor(f, "bucket")
-	sel, selArgs := c.sums()
-	rows, rowsArgs := s.cubeRows(changeCube, st, tail, targs)
-	q := &sqlb{}
-	q.add("SELECT item, a, b, "+sel, selArgs...)
-	q.add(" FROM ("+rows+")", rowsArgs...)
-	q.add(" WHERE "+c.where+" GROUP BY item, a, b", c.whereArgs...)
 	var tot tally
-	err := query(ctx, s.conn, "read change", q.String(), q.args, func(r interface{ Scan(...any) error }) error {
-		var item string
-		var a, b int16
-		n, ps, err := scanCounts(r, c.parents, &item, &a, &b)
-		if err != nil {
-			return err
-		}
+	add := func(item string, a, b, n int, ps []int) error {
 		if item == "pair" {
 			tot.add(n, ps)
 			return nil
@@ -216,22 +200,82 @@ func (s *Service) changeFromCube(ctx context.Context, st session, f Filter, byDr
 		}
 		switch item[0] {
 		case 'p':
-			pairs[k][[2]int{int(a), int(b)}] += n
+			pairs[k][[2]int{a, b}] += n
 		case 'd':
 			if i, ok := byDriver[k]; ok {
-				pairs[i][[2]int{int(a), int(b)}] += n
+				pairs[i][[2]int{a, b}] += n
 			}
 		case 'e':
-			earlierAny[k][int(a)] += n
+			earlierAny[k][a] += n
 		case 'l':
-			laterOnly[k][int(a)] += n
+			laterOnly[k][a] += n
 		}
 		return nil
+	}
+	sel, selArgs := c.sums()
+	rows, rowsArgs := s.cubeRows(changeCube, st, "", nil)
+	q := &sqlb{}
+	q.add("SELECT item, a, b, "+sel, selArgs...)
+	q.add(" FROM ("+rows+")", rowsArgs...)
+	q.add(" WHERE "+c.where+" GROUP BY item, a, b", c.whereArgs...)
+	err := query(ctx, s.conn, "read change", q.String(), q.args, func(r interface{ Scan(...any) error }) error {
+		var item string
+		var a, b int16
+		n, ps, err := scanCounts(r, c.parents, &item, &a, &b)
+		if err != nil {
+			return err
+		}
+		return add(item, int(a), int(b), n, ps)
 	})
+	if err != nil {
+		return tally{}, err
+	}
+	if st.w.hasTail(srcPivot) {
+		old, fresh, err := s.changeTail(ctx, st.tenant, st.w.get(srcPivot))
+		if err != nil {
+			return tally{}, err
+		}
+		for sign, rows := range map[int][]pivotRow{-1: old, 1: fresh} {
+			for _, r := range rows {
+				n, ps := r.counts(c)
+				if n == 0 && !slices.Contains(ps, 1) {
+					continue
+				}
+				for i := range ps {
+					ps[i] *= sign
+				}
+				s.changeItemsOf(r, func(item string, a, b int) {
+					if err == nil {
+						err = add(item, a, b, sign*n, ps)
+					}
+				})
+			}
+		}
+		if err != nil {
+			return tally{}, err
+		}
+	}
+	// Counts that cancelled out are no answers at all.
+	for _, m := range pairs {
+		for k, n := range m {
+			if n == 0 {
+				delete(m, k)
+			}
+		}
+	}
+	for _, ms := range [][]map[int]int{earlierAny, laterOnly} {
+		for _, m := range ms {
+			for k, n := range m {
+				if n == 0 {
+					delete(m, k)
+				}
+			}
+		}
+	}
 	if tot.parents == nil {
 		tot.parents = make([]int, c.parents)
 	}
-	return tot, err
+	return tot, nil
 }
 
 // changeReport protects and assembles the counts of Change.

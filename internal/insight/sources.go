@@ -226,21 +226,6 @@ func (s *Service) repaired(tenantID string, wm uint64) (string, []any) {
 	return pairUp(0, old.String(), old.args)
 }
 
-// pairTail is a subquery with what turns the compacted pairs of the alumni with a submission newer than
-// the watermark into their current ones (the given columns and a sign): their compacted current rows
-// (−1) and their rows paired afresh (+1).
-func (s *Service) pairTail(tenantID string, wm uint64, cols []string) (string, []any) {
-	c := strings.Join(cols, ", ")
-	cur, curArgs := current(tenantID, wm)
-	alumni, aArgs := newer("alumnus_id", tenantID, wm)
-	q := &sqlb{}
-	q.add("SELECT "+c+", toInt64(-1) AS sign FROM response_pivot PREWHERE alumnus_id IN ("+alumni+")", aArgs...)
-	q.add(" WHERE "+cur, curArgs...)
-	p, pArgs := s.repaired(tenantID, wm)
-	q.add(" UNION ALL SELECT "+c+", toInt64(1) AS sign FROM ("+p+")", pArgs...)
-	return q.String(), q.args
-}
-
 // scopeConds are the restrictions of f on the given dimensions.
 func scopeConds(f Filter, dims ...Dim) []cond {
 	var out []cond
