@@ -18,12 +18,17 @@ import (
 // maxPivotTail bounds the responses a report re-pairs itself; beyond it the compactor is behind.
 const maxPivotTail = 50_000
 
+// segment is a row's segment snapshot and period time, for counting it in Go as the SQL counting would.
+type segment struct {
+	vals map[Dim]string // exit_quarter as YYYY-MM-DD
+	at   time.Time
+}
+
 // pivotRow is a response_pivot row (with the prev_ answers) as Change counts it.
 type pivotRow struct {
+	segment
 	alumnus      uuid.UUID
 	firstVersion uint64
-	vals         map[Dim]string // the segment; exit_quarter as YYYY-MM-DD
-	at           time.Time
 	score, ri    int8
 	retainable   string
 	drivers      []int8
@@ -34,8 +39,9 @@ type pivotRow struct {
 	prevDrivers  []int8
 }
 
-// counts is what the SQL counting would give for the row: 1 or 0 under the filter and each parent.
-func (r pivotRow) counts(c counting) (int, []int) {
+// counts is what the SQL counting would give for the row: 1 or 0 under the filter and each parent
+// (the period applies to at).
+func (r segment) counts(c counting) (int, []int) {
 	f := c.filter
 	conds := f.conds("p")
 	match := func(cd cond) bool {
@@ -136,7 +142,7 @@ func (s *Service) changeTail(ctx context.Context, tenantID string, wm uint64) (o
 		append(append([]any{}, idArgs...), aArgs...)...)
 	q.add(" WHERE "+cur+" LIMIT ?", append(curArgs, maxPivotTail+1)...)
 	scan := func(r interface{ Scan(...any) error }, extra ...any) (pivotRow, error) {
-		p := pivotRow{vals: map[Dim]string{}}
+		var p pivotRow
 		var survey, wave, dept, fam, exitType, tenure, quarter string
 		dest := append([]any{&p.alumnus, &p.firstVersion, &survey, &wave, &dept, &fam, &exitType, &tenure, &quarter,
 			&p.at, &p.score, &p.ri, &p.retainable, &p.drivers}, extra...)
