@@ -10,7 +10,7 @@ import (
 	"github.com/google/uuid"
 )
 
-// The part of Change newer than the watermark, worked out in Go: the compacted rows of the alumni with a
+// The part of Change and of the survey figures newer than the watermark, worked out in Go: the compacted rows of the alumni with a
 // newer submission are taken away and their responses paired afresh, exactly as pairUp and changeContrib
 // would in SQL. Doing it in SQL inside the cube query nests pairUp around responseTuples, which costs
 // ClickHouse 18.16 over 100 ms to analyse before reading a row; these two flat queries cost a few.
@@ -32,6 +32,8 @@ type pivotRow struct {
 	score, ri    int8
 	retainable   string
 	drivers      []int8
+	exitReason   string
+	trueReason   string
 	prevWave     string
 	prevScore    int8
 	prevRI       int8
@@ -128,14 +130,14 @@ func (s *Service) changeItemsOf(r pivotRow, add func(item string, a, b int)) {
 	}
 }
 
-// changeTail reads the compacted rows of the alumni with a submission newer than the watermark (to take
+// pivotTail reads the compacted rows of the alumni with a submission newer than the watermark (to take
 // away) and their responses paired afresh (to add).
-func (s *Service) changeTail(ctx context.Context, tenantID string, wm uint64) (old, fresh []pivotRow, err error) {
+func (s *Service) pivotTail(ctx context.Context, tenantID string, wm uint64) (old, fresh []pivotRow, err error) {
 	alumni, aArgs := newer("alumnus_id", tenantID, wm)
 	ids, idArgs := newer("response_id", tenantID, wm)
 	cur, curArgs := current(tenantID, wm)
 	const cols = `survey_id, wave, department, job_family, exit_type, tenure_band, toString(exit_quarter), submitted_at,
-		score, return_intent, retainable, drivers`
+		score, return_intent, retainable, drivers, exit_reason, true_reason`
 	q := &sqlb{}
 	q.add("SELECT alumnus_id, first_version, "+cols+`, prev_wave, prev_score, prev_return_intent, prev_retainable,
 		prev_drivers, response_id IN (`+ids+`) FROM response_pivot PREWHERE alumnus_id IN (`+alumni+`)`,
@@ -145,7 +147,7 @@ func (s *Service) changeTail(ctx context.Context, tenantID string, wm uint64) (o
 		var p pivotRow
 		var survey, wave, dept, fam, exitType, tenure, quarter string
 		dest := append([]any{&p.alumnus, &p.firstVersion, &survey, &wave, &dept, &fam, &exitType, &tenure, &quarter,
-			&p.at, &p.score, &p.ri, &p.retainable, &p.drivers}, extra...)
+			&p.at, &p.score, &p.ri, &p.retainable, &p.drivers, &p.exitReason, &p.trueReason}, extra...)
 		if err := r.Scan(dest...); err != nil {
 			return p, err
 		}
@@ -173,7 +175,7 @@ func (s *Service) changeTail(ctx context.Context, tenantID string, wm uint64) (o
 	}
 	t, targs := s.responseTuples("tenant_id = ? AND version > ?", tenantID, wm)
 	q = &sqlb{}
-	q.add(`SELECT aid, r.19, r.3, r.4, r.6, r.7, r.8, r.10, toString(r.11), r.5, r.13, r.14, r.17, r.15 FROM (`+t+") LIMIT ?",
+	q.add(`SELECT aid, r.19, r.3, r.4, r.6, r.7, r.8, r.10, toString(r.11), r.5, r.13, r.14, r.17, r.15, r.9, r.16 FROM (`+t+") LIMIT ?",
 		append(targs, maxPivotTail+1)...)
 	all := kept
 	err = query(ctx, s.conn, "read new responses", q.String(), q.args, func(r interface{ Scan(...any) error }) error {

@@ -67,7 +67,16 @@ var (
 			"prev_retainable", "drivers", "prev_drivers"},
 		contrib: changeContrib,
 	}
-	cubes = []cube{funnelCube, themeCube, changeCube}
+	// surveyCube holds what the human-capital report reads of the answers (surveyFigures): the answered
+	// scores, return intents and management ratings and the stated → true reasons, per wave, department and
+	// month.
+	surveyCube = cube{kind: "survey", src: srcPivot, dims: []Dim{DimSurvey, DimWave, DimDepartment},
+		bucket: "month", period: "submitted_at",
+		cols: []string{"tenant_id", "survey_id", "wave", "department", "submitted_at", "score", "return_intent", "drivers",
+			"exit_reason", "true_reason"},
+		contrib: surveyContrib,
+	}
+	cubes = []cube{funnelCube, themeCube, changeCube, surveyCube}
 )
 
 // segment is the SQL of the segment columns and the bucket, for a source row.
@@ -148,6 +157,29 @@ func changeContrib(s *Service, cb cube, rows string, args []any) (string, []any)
 			arrayFilter(x -> x.1 != '', arrayMap((d, pd, j) -> (if(paired AND d > 0 AND pd > 0, concat('d', toString(j)), ''),
 				toInt16(pd), toInt16(d)), drivers, arrayResize(prev_drivers, length(drivers), toInt8(0)), arrayEnumerate(drivers)))
 		) AS it`)
+	return q.String(), q.args
+}
+
+// managerDriver is the 1-based position of the management rating in response_pivot.drivers (0: no
+// survey asks it).
+func (s *Service) managerDriver() int { return slices.Index(s.slots.driverCodes, "manager") + 1 }
+
+// surveyContrib yields, for a response_pivot row, the items surveyFigures counts: the score (s), return
+// intent (r) and management rating (m) when answered, and "t|<stated>|<true>" when a true reason is given.
+func surveyContrib(s *Service, cb cube, rows string, args []any) (string, []any) {
+	mgr := "toInt16(0)"
+	if m := s.managerDriver(); m > 0 {
+		mgr = fmt.Sprintf("toInt16(drivers[%d])", m)
+	}
+	q := &sqlb{}
+	q.add(`SELECT tenant_id, `+cb.segment()+`, it.1 AS item, it.2 AS a, toInt16(0) AS b, sign AS cnt
+		FROM (`+rows+`)
+		ARRAY JOIN arrayFilter(x -> x.1 != '', [
+			(if(score >= 0, 's', ''), toInt16(score)),
+			(if(return_intent >= 1, 'r', ''), toInt16(return_intent)),
+			(if(`+mgr+` > 0, 'm', ''), `+mgr+`),
+			(if(true_reason != '', concat('t|', if(exit_reason = '', ?, exit_reason), '|', true_reason), ''), toInt16(0))]) AS it`,
+		append(append([]any{}, args...), UnknownReason)...)
 	return q.String(), q.args
 }
 

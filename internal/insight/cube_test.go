@@ -31,9 +31,11 @@ func cubeReports(f *fixture) map[string]func() (any, error) {
 		"themes mid-quarter": func() (any, error) {
 			return svc.Themes(ctx, "t1", Filter{From: q3.AddDate(0, 1, 0)}, "")
 		},
-		"change":         func() (any, error) { return svc.Change(ctx, "t1", Filter{}) },
-		"change A":       func() (any, error) { return svc.Change(ctx, "t1", Filter{Values: map[Dim]string{DimDepartment: "A"}}) },
-		"change from Q3": func() (any, error) { return svc.Change(ctx, "t1", Filter{From: q3}) },
+		"human capital":   func() (any, error) { return svc.HumanCapital(ctx, "t1", 2025, "") },
+		"human capital A": func() (any, error) { return svc.HumanCapital(ctx, "t1", 2025, "A") },
+		"change":          func() (any, error) { return svc.Change(ctx, "t1", Filter{}) },
+		"change A":        func() (any, error) { return svc.Change(ctx, "t1", Filter{Values: map[Dim]string{DimDepartment: "A"}}) },
+		"change from Q3":  func() (any, error) { return svc.Change(ctx, "t1", Filter{From: q3}) },
 		"change mid-quarter": func() (any, error) {
 			return svc.Change(ctx, "t1", Filter{From: q3.AddDate(0, 0, 3)})
 		},
