@@ -215,3 +215,66 @@ func (s *Service) pivotTail(ctx context.Context, tenantID string, wm uint64) (ol
 	}
 	return old, fresh, nil
 }
+
+// signedRow is a row of the pivot tail with the sign of its contribution: −1 for a compacted row the
+// tail replaces, +1 for a current one.
+type signedRow struct {
+	pivotRow
+	sign int
+}
+
+// startPivotTail starts reading the responses newer than the watermark (when the session has any) while
+// the caller counts the compacted rows; the function it returns waits for them. Per response the
+// contributions of old (−1) and fresh (+1) rows sum to those of the current responses, so a report
+// counting every compacted row adds them to get the current figures.
+func (s *Service) startPivotTail(ctx context.Context, st session) func() ([]signedRow, error) {
+	if !st.w.hasTail(srcPivot) || st.sqlTail {
+		return func() ([]signedRow, error) { return nil, nil }
+	}
+	var rows []signedRow
+	var err error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var old, fresh []pivotRow
+		old, fresh, err = s.pivotTail(ctx, st.tenant, st.w.get(srcPivot))
+		for _, r := range old {
+			rows = append(rows, signedRow{r, -1})
+		}
+		for _, r := range fresh {
+			rows = append(rows, signedRow{r, 1})
+		}
+	}()
+	return func() ([]signedRow, error) {
+		<-done
+		return rows, err
+	}
+}
+
+// signedCounts is what the SQL counting gives for the row, times its sign; ok is false when the row
+// counts under neither the filter nor a parent.
+func (r signedRow) signedCounts(c counting) (n int, ps []int, ok bool) {
+	n, ps = r.counts(c)
+	if n == 0 && !slices.Contains(ps, 1) {
+		return 0, nil, false
+	}
+	for i := range ps {
+		ps[i] *= r.sign
+	}
+	return n * r.sign, ps, true
+}
+
+// compactedOnly is the session as far as the compacted pivot rows go: a report reading it adds the tail
+// from startPivotTail itself.
+func (st session) compactedOnly() session {
+	if st.sqlTail {
+		return st
+	}
+	tail := map[string]bool{}
+	for k, v := range st.w.tail {
+		tail[k] = v
+	}
+	tail[srcPivot] = false
+	st.w.tail = tail
+	return st
+}

@@ -139,6 +139,9 @@ type session struct {
 	w      watermarks
 	// base is the gen of the latest complete rebuild of each cube fed by the sources read (0: none yet).
 	base map[string]uint64
+	// sqlTail keeps the responses newer than the watermark in the reports' SQL (pivotRows) rather than
+	// adding them in Go (startPivotTail): the slower reference the tests compare with.
+	sqlTail bool
 }
 
 // tailChecks are the queries telling whether a tenant has rows newer than a source's watermark. The
@@ -206,7 +209,7 @@ func (s *Service) start(ctx context.Context, tenantID string, srcs ...string) (s
 		}
 	}
 	s.maybeCompact(ctx)
-	return session{tenant: tenantID, min: min, w: watermarks{at: at, tail: tail}, base: base}, nil
+	return session{tenant: tenantID, min: min, w: watermarks{at: at, tail: tail}, base: base, sqlTail: s.noCubes}, nil
 }
 
 // query runs a SELECT and calls each for every row.

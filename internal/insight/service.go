@@ -80,7 +80,8 @@ type Service struct {
 	audit   Auditor
 	opts    Options
 	slots   slots
-	// noCubes makes every report scan its source (tests compare both ways).
+	// noCubes makes every report scan its source and keep the rows newer than the watermark in its SQL
+	// (tests compare both ways).
 	noCubes bool
 
 	mu          sync.Mutex
