@@ -132,17 +132,26 @@ func (s *Service) changeItemsOf(r pivotRow, add func(item string, a, b int)) {
 
 // pivotTail reads the compacted rows of the alumni with a submission newer than the watermark (to take
 // away) and their responses paired afresh (to add).
-func (s *Service) pivotTail(ctx context.Context, tenantID string, wm uint64) (old, fresh []pivotRow, err error) {
+//
+// Unpaired (the reports counting responses one by one), only the responses with a newer submission are
+// read (PREWHERE: only their granules beyond the id column); their prev_ fields are not filled in.
+func (s *Service) pivotTail(ctx context.Context, tenantID string, wm uint64, paired bool) (old, fresh []pivotRow, err error) {
 	alumni, aArgs := newer("alumnus_id", tenantID, wm)
 	ids, idArgs := newer("response_id", tenantID, wm)
 	cur, curArgs := current(tenantID, wm)
 	const cols = `survey_id, wave, department, job_family, exit_type, tenure_band, toString(exit_quarter), submitted_at,
 		score, return_intent, retainable, drivers, exit_reason, true_reason`
 	q := &sqlb{}
-	q.add("SELECT alumnus_id, first_version, "+cols+`, prev_wave, prev_score, prev_return_intent, prev_retainable,
-		prev_drivers, response_id IN (`+ids+`) FROM response_pivot PREWHERE alumnus_id IN (`+alumni+`)`,
-		append(append([]any{}, idArgs...), aArgs...)...)
-	q.add(" WHERE "+cur+" LIMIT ?", append(curArgs, maxPivotTail+1)...)
+	if paired {
+		q.add("SELECT alumnus_id, first_version, "+cols+`, prev_wave, prev_score, prev_return_intent, prev_retainable,
+			prev_drivers, response_id IN (`+ids+`) FROM response_pivot PREWHERE alumnus_id IN (`+alumni+`)`,
+			append(append([]any{}, idArgs...), aArgs...)...)
+		q.add(" WHERE "+cur+" LIMIT ?", append(curArgs, maxPivotTail+1)...)
+	} else {
+		q.add("SELECT alumnus_id, first_version, "+cols+`, prev_wave, prev_score, prev_return_intent, prev_retainable,
+			prev_drivers, toUInt8(1) FROM response_pivot PREWHERE response_id IN (`+ids+")", idArgs...)
+		q.add(" WHERE "+cur+" LIMIT ?", append(curArgs, maxPivotTail+1)...)
+	}
 	scan := func(r interface{ Scan(...any) error }, extra ...any) (pivotRow, error) {
 		var p pivotRow
 		var survey, wave, dept, fam, exitType, tenure, quarter string
@@ -190,7 +199,10 @@ func (s *Service) pivotTail(ctx context.Context, tenantID string, wm uint64) (ol
 		return nil, nil, err
 	}
 	if len(old) > maxPivotTail || len(all) > maxPivotTail {
-		return nil, nil, fmt.Errorf("change: %d+ responses changed since the last compactor pass: %w", maxPivotTail, ErrBacklog)
+		return nil, nil, fmt.Errorf("%d+ responses changed since the last compactor pass: %w", maxPivotTail, ErrBacklog)
+	}
+	if !paired {
+		return old, all, nil
 	}
 	// pairUp: each alumnus's responses by first submission, each beside the one before.
 	slices.SortStableFunc(all, func(a, b pivotRow) int {
@@ -237,7 +249,7 @@ func (s *Service) startPivotTail(ctx context.Context, st session) func() ([]sign
 	go func() {
 		defer close(done)
 		var old, fresh []pivotRow
-		old, fresh, err = s.pivotTail(ctx, st.tenant, st.w.get(srcPivot))
+		old, fresh, err = s.pivotTail(ctx, st.tenant, st.w.get(srcPivot), false)
 		for _, r := range old {
 			rows = append(rows, signedRow{r, -1})
 		}

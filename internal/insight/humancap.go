@@ -459,7 +459,7 @@ func (s *Service) surveyFromCube(ctx context.Context, st session, f Filter, tall
 	if err != nil || !st.w.hasTail(srcPivot) {
 		return err
 	}
-	old, fresh, err := s.pivotTail(ctx, st.tenant, st.w.get(srcPivot))
+	old, fresh, err := s.pivotTail(ctx, st.tenant, st.w.get(srcPivot), false)
 	if err != nil {
 		return err
 	}
