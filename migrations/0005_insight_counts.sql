@@ -25,7 +25,8 @@ ENGINE = MergeTree()
 ORDER BY (tenant_id, text_key, gen);
 
 -- Pre-aggregated counts behind the insight reports that would otherwise scan millions of rows per request
--- (the funnel, themes, change over time, the survey figures of the human-capital report). The compactor keeps them in step with response_pivot,
+-- (the funnel, eNPS and return intent, themes, change over time, the survey figures of the human-capital
+-- report). The compactor keeps them in step with response_pivot,
 -- invitation_funnel and text_analyses: every row of those tables that becomes current adds its
 -- contribution (cnt = +1 per row it stands for), every row that stops being current takes it away again
 -- (cnt = -1), under the gen of the pass that did it; a query sums the rows with base <= gen <= watermark
@@ -43,7 +44,7 @@ ORDER BY (tenant_id, text_key, gen);
 CREATE TABLE IF NOT EXISTS insight_counts
 (
     tenant_id    String,
-    kind         Enum8('funnel' = 1, 'theme' = 2, 'change' = 3, 'survey' = 4),
+    kind         Enum8('funnel' = 1, 'theme' = 2, 'change' = 3, 'survey' = 4, 'score' = 5),
     gen          UInt64,
     survey_id    String,
     wave         String,

@@ -76,7 +76,18 @@ var (
 			"exit_reason", "true_reason"},
 		contrib: surveyContrib,
 	}
-	cubes = []cube{funnelCube, themeCube, changeCube, surveyCube}
+	// scoreCube holds every answered would-recommend score (s) and return intent (r) per segment; no period.
+	scoreCube = cube{kind: "score", src: srcPivot, dims: Dims,
+		cols: []string{"tenant_id", "survey_id", "wave", "department", "job_family", "exit_type", "tenure_band", "exit_quarter",
+			"score", "return_intent"},
+		contrib: func(s *Service, cb cube, rows string, args []any) (string, []any) {
+			return `SELECT tenant_id, ` + cb.segment() + `, it.1 AS item, it.2 AS a, toInt16(0) AS b, sign AS cnt
+				FROM (` + rows + `)
+				ARRAY JOIN arrayFilter(x -> x.1 != '', [
+					(if(score >= 0, 's', ''), toInt16(score)),
+					(if(return_intent >= 1, 'r', ''), toInt16(return_intent))]) AS it`, args
+		}}
+	cubes = []cube{funnelCube, themeCube, changeCube, surveyCube, scoreCube}
 )
 
 // segment is the SQL of the segment columns and the bucket, for a source row.

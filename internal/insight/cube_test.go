@@ -37,6 +37,7 @@ func cubeReports(f *fixture) map[string]func() (any, error) {
 		"enps A by exit quarter": func() (any, error) {
 			return svc.ENPS(ctx, "t1", Filter{Values: map[Dim]string{DimDepartment: "A"}}, DimExitQuarter)
 		},
+		"enps from Q3 by wave": func() (any, error) { return svc.ENPS(ctx, "t1", Filter{From: q3}, DimWave) },
 		"return intent 6m by tenure": func() (any, error) {
 			return svc.ReturnIntent(ctx, "t1", Filter{Values: map[Dim]string{DimWave: "6m"}}, DimTenureBand)
 		},

@@ -136,12 +136,24 @@ func (s *Service) score(ctx context.Context, st session, f Filter, by Dim, metri
 		col, lo = "return_intent", 1
 	}
 	tail := s.startPivotTail(ctx, st)
-	rowsSQL, rowsArgs := s.pivotRows(tenantID, st.compactedOnly().w, columns(f, "submitted_at", col, "exit_quarter", byCol(by)))
-	c := countsFor(f, "submitted_at")
+	var c counting
 	q := &sqlb{}
-	q.add("SELECT "+byExpr(by)+" AS g, toString(exit_quarter) AS q, toUInt8("+col+") AS v, "+c.sel, c.selArgs...)
-	q.add(" FROM ("+rowsSQL+")", rowsArgs...)
-	q.add(" WHERE "+col+" >= ? AND "+col+" <= ? AND ("+c.where+") GROUP BY g, q, v", append([]any{lo, 10}, c.whereArgs...)...)
+	if st.useCube(scoreCube, f, by) && !st.sqlTail {
+		// The answers counted per segment and value at compaction.
+		item := map[string]string{MetricENPS: "s", MetricReturnIntent: "r"}[metric]
+		c = countsFor(f, "bucket")
+		sel, selArgs := c.sums()
+		rows, rowsArgs := s.cubeRows(scoreCube, st, "", nil)
+		q.add("SELECT "+byExpr(by)+" AS g, toString(exit_quarter) AS q, toUInt8(a) AS v, "+sel, selArgs...)
+		q.add(" FROM ("+rows+")", rowsArgs...)
+		q.add(" WHERE item = ? AND a >= ? AND a <= ? AND ("+c.where+") GROUP BY g, q, v", append([]any{item, lo, 10}, c.whereArgs...)...)
+	} else {
+		rowsSQL, rowsArgs := s.pivotRows(tenantID, st.compactedOnly().w, columns(f, "submitted_at", col, "exit_quarter", byCol(by)))
+		c = countsFor(f, "submitted_at")
+		q.add("SELECT "+byExpr(by)+" AS g, toString(exit_quarter) AS q, toUInt8("+col+") AS v, "+c.sel, c.selArgs...)
+		q.add(" FROM ("+rowsSQL+")", rowsArgs...)
+		q.add(" WHERE "+col+" >= ? AND "+col+" <= ? AND ("+c.where+") GROUP BY g, q, v", append([]any{lo, 10}, c.whereArgs...)...)
+	}
 
 	groups := map[string]*hist{}
 	trend := map[string]*hist{}
@@ -193,6 +205,7 @@ func (s *Service) score(ctx context.Context, st session, f Filter, by Dim, metri
 		if n, ps, ok := r.signedCounts(c); ok {
 			add(r.vals[by], r.vals[DimExitQuarter], uint8(v), n, ps)
 		}
+
 	}
 	// Rows counted only under a parent filter belong to no group of f.
 	rep := ScoreReport{Metric: metric, Filter: f, By: by, MinGroup: min}
