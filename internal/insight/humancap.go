@@ -586,8 +586,9 @@ func (s *Service) leavers(ctx context.Context, tenantID string, w watermarks, fi
 	q := &sqlb{}
 	q.add(`SELECT toString(exit_type), regrettable, exit_reason, consent, hire_date < toDate(?), count()
 		FROM alumni
-		WHERE tenant_id = ? AND exit_date >= toDate(?) AND exit_date <= toDate(?) AND (department = ? OR ? = '') AND `,
-		first.Format(time.DateOnly), tenantID, first.Format(time.DateOnly), last.Format(time.DateOnly), department, department)
+		PREWHERE exit_date >= toDate(?) AND exit_date <= toDate(?)
+		WHERE tenant_id = ? AND (department = ? OR ? = '') AND `,
+		first.Format(time.DateOnly), first.Format(time.DateOnly), last.Format(time.DateOnly), tenantID, department, department)
 	q.add(cur, curArgs...)
 	q.add(" GROUP BY exit_type, regrettable, exit_reason, consent, hire_date < toDate(?)", first.Format(time.DateOnly))
 	lc := leaverCounts{byReason: map[string]int{}}
@@ -654,35 +655,57 @@ func (s *Service) boomerang(ctx context.Context, tenantID string, w watermarks, 
 	}
 	from := last.AddDate(-boomerangYears, 0, 1)
 	cur, curArgs := alumniSource.currentCond(tenantID, w.get(srcAlumni), w.hasTail(srcAlumni))
+	endDay := end.Format(time.DateOnly)
+	// The leavers of the cohort by exit date (all censored at the end unless rehired), then the few who
+	// were rehired, found by the rehire events: no join over the whole cohort.
+	cohort := &sqlb{}
+	cohort.add(`FROM alumni
+		PREWHERE exit_date >= toDate(?) AND exit_date <= toDate(?)
+		WHERE tenant_id = ? AND exit_type = 'voluntary' AND (department = ? OR ? = '') AND `,
+		from.Format(time.DateOnly), endDay, tenantID, department, department)
+	cohort.add(cur, curArgs...)
+	counts := map[int][2]int{} // days → (rehired, censored)
+	err := query(ctx, s.conn, "read boomerang cohort", "SELECT toInt32(toDate(?) - exit_date) AS days, count() "+cohort.String()+" GROUP BY days",
+		append([]any{endDay}, cohort.args...), func(r interface{ Scan(...any) error }) error {
+			var days int32
+			var n uint64
+			if err := r.Scan(&days, &n); err != nil {
+				return err
+			}
+			c := counts[int(days)]
+			c[1] += int(n)
+			counts[int(days)] = c
+			return nil
+		})
+	if err != nil {
+		return stats.KMCurve{}, err
+	}
 	q := &sqlb{}
-	q.add(`SELECT toInt32(if(rehired, toDate(r) - exit_date, toDate(?) - exit_date)) AS days, rehired, count()
+	q.add(`SELECT toInt32(toDate(?) - exit_date), toInt32(toDate(arrayReduce('min', after)) - exit_date)
 		FROM (
-			SELECT exit_date, arrayFilter(x -> x >= toDateTime(exit_date) AND x < toDateTime(toDate(?)) + 86400, rs) AS after,
-				notEmpty(after) AS rehired, arrayReduce('min', after) AS r
+			SELECT exit_date, arrayFilter(x -> x >= toDateTime(exit_date) AND x < toDateTime(toDate(?)) + 86400, rs) AS after
 			FROM (
-				SELECT alumnus_id, exit_date FROM alumni
-				WHERE tenant_id = ? AND exit_type = 'voluntary' AND exit_date >= toDate(?) AND exit_date <= toDate(?)
-					AND (department = ? OR ? = '') AND `, end.Format(time.DateOnly), end.Format(time.DateOnly), tenantID,
-		from.Format(time.DateOnly), end.Format(time.DateOnly), department, department)
-	q.add(cur, curArgs...)
+				SELECT alumnus_id, exit_date `, endDay, endDay)
+	q.add(cohort.String()+" AND alumnus_id IN (SELECT alumnus_id FROM alumni_events WHERE tenant_id = ? AND event = 'rehired')",
+		append(append([]any{}, cohort.args...), tenantID)...)
 	q.add(`
-			) ANY LEFT JOIN (
+			) ANY INNER JOIN (
 				SELECT alumnus_id, groupArray(at) AS rs FROM alumni_events
 				WHERE tenant_id = ? AND event = 'rehired' GROUP BY alumnus_id
 			) USING alumnus_id
 		)
-		GROUP BY days, rehired`, tenantID)
-	counts := map[int][2]int{} // days → (rehired, censored)
-	err := query(ctx, s.conn, "read boomerangs", q.String(), q.args, func(r interface{ Scan(...any) error }) error {
-		var days int32
-		var rehired uint8
-		var n uint64
-		if err := r.Scan(&days, &rehired, &n); err != nil {
+		WHERE notEmpty(after)`, tenantID)
+	err = query(ctx, s.conn, "read boomerangs", q.String(), q.args, func(r interface{ Scan(...any) error }) error {
+		var censoredAt, rehiredAt int32
+		if err := r.Scan(&censoredAt, &rehiredAt); err != nil {
 			return err
 		}
-		c := counts[int(days)]
-		c[1-int(rehired)] += int(n)
-		counts[int(days)] = c
+		c := counts[int(censoredAt)]
+		c[1]--
+		counts[int(censoredAt)] = c
+		c = counts[int(rehiredAt)]
+		c[0]++
+		counts[int(rehiredAt)] = c
 		return nil
 	})
 	if err != nil {
