@@ -102,9 +102,6 @@ GROUP BY tenant_id, survey_id, response_id, version;
 -- ran) and, for change over time, the same person's previous response. Whenever any response of an
 -- alumnus changes, the next pass writes all of that alumnus's rows again under its own gen and records
 -- the older gen as superseded. Missing answers are -1 (score, return_intent) or 0 (drivers).
--- A plain MergeTree, not a ReplacingMergeTree: a merge must never drop the current row of a response in
--- favour of a row of a pass that has not (or never) become visible, and the counts in insight_counts
--- take away the contribution of exactly the rows a pass replaces, which must still be there to read.
 CREATE TABLE IF NOT EXISTS response_pivot
 (
     tenant_id          String,
@@ -139,12 +136,11 @@ CREATE TABLE IF NOT EXISTS response_pivot
     prev_drivers       Array(Int8),
     prev_retainable    String
 )
-ENGINE = MergeTree()
+ENGINE = ReplacingMergeTree(gen)
 ORDER BY (tenant_id, wave, survey_id, response_id);
 
 -- Every invitation's funnel as of a compactor pass: which kinds of event it has had (bit 1 << event
--- number of invitation_events.event), when it was first planned, and the segment of its alumnus. A plain
--- MergeTree for the same reason as response_pivot.
+-- number of invitation_events.event), when it was first planned, and the segment of its alumnus.
 CREATE TABLE IF NOT EXISTS invitation_funnel
 (
     tenant_id     String,
@@ -161,7 +157,7 @@ CREATE TABLE IF NOT EXISTS invitation_funnel
     exit_type     String,
     exit_quarter  Date
 )
-ENGINE = MergeTree()
+ENGINE = ReplacingMergeTree(gen)
 ORDER BY (tenant_id, invitation_id)
 SETTINGS index_granularity = 256;
 

@@ -587,8 +587,11 @@ func (s *Service) leavers(ctx context.Context, tenantID string, w watermarks, fi
 	q.add(`SELECT toString(exit_type), regrettable, exit_reason, consent, hire_date < toDate(?), count()
 		FROM alumni
 		PREWHERE exit_date >= toDate(?) AND exit_date <= toDate(?)
-		WHERE tenant_id = ? AND (department = ? OR ? = '') AND `,
-		first.Format(time.DateOnly), first.Format(time.DateOnly), last.Format(time.DateOnly), tenantID, department, department)
+		WHERE tenant_id = ? AND `,
+		first.Format(time.DateOnly), first.Format(time.DateOnly), last.Format(time.DateOnly), tenantID)
+	if department != "" {
+		q.add("department = ? AND ", department)
+	}
 	q.add(cur, curArgs...)
 	q.add(" GROUP BY exit_type, regrettable, exit_reason, consent, hire_date < toDate(?)", first.Format(time.DateOnly))
 	lc := leaverCounts{byReason: map[string]int{}}
@@ -658,14 +661,16 @@ func (s *Service) boomerang(ctx context.Context, tenantID string, w watermarks, 
 	endDay := end.Format(time.DateOnly)
 	// The leavers of the cohort by exit date (all censored at the end unless rehired), then the few who
 	// were rehired, found by the rehire events: no join over the whole cohort.
+	// cohort is the condition after PREWHERE on the exit date (and, for the rehired, the alumnus).
 	cohort := &sqlb{}
-	cohort.add(`FROM alumni
-		PREWHERE exit_date >= toDate(?) AND exit_date <= toDate(?)
-		WHERE tenant_id = ? AND exit_type = 'voluntary' AND (department = ? OR ? = '') AND `,
-		from.Format(time.DateOnly), endDay, tenantID, department, department)
+	cohort.add("exit_date >= toDate(?) AND exit_date <= toDate(?) WHERE tenant_id = ? AND exit_type = 'voluntary' AND ",
+		from.Format(time.DateOnly), endDay, tenantID)
+	if department != "" {
+		cohort.add("department = ? AND ", department)
+	}
 	cohort.add(cur, curArgs...)
 	counts := map[int][2]int{} // days → (rehired, censored)
-	err := query(ctx, s.conn, "read boomerang cohort", "SELECT toInt32(toDate(?) - exit_date) AS days, count() "+cohort.String()+" GROUP BY days",
+	err := query(ctx, s.conn, "read boomerang cohort", "SELECT toInt32(toDate(?) - exit_date) AS days, count() FROM alumni PREWHERE "+cohort.String()+" GROUP BY days",
 		append([]any{endDay}, cohort.args...), func(r interface{ Scan(...any) error }) error {
 			var days int32
 			var n uint64
@@ -686,8 +691,8 @@ func (s *Service) boomerang(ctx context.Context, tenantID string, w watermarks, 
 			SELECT exit_date, arrayFilter(x -> x >= toDateTime(exit_date) AND x < toDateTime(toDate(?)) + 86400, rs) AS after
 			FROM (
 				SELECT alumnus_id, exit_date `, endDay, endDay)
-	q.add(cohort.String()+" AND alumnus_id IN (SELECT alumnus_id FROM alumni_events WHERE tenant_id = ? AND event = 'rehired')",
-		append(append([]any{}, cohort.args...), tenantID)...)
+	q.add("FROM alumni PREWHERE alumnus_id IN (SELECT alumnus_id FROM alumni_events WHERE tenant_id = ? AND event = 'rehired') AND "+
+		cohort.String(), append([]any{tenantID}, cohort.args...)...)
 	q.add(`
 			) ANY INNER JOIN (
 				SELECT alumnus_id, groupArray(at) AS rs FROM alumni_events
