@@ -56,9 +56,10 @@ func (s *Service) candourGap(ctx context.Context, st session, f Filter, by Dim) 
 	if f.Get(DimWave) == "" && f.Get(DimSurvey) == "" {
 		f = f.With(DimWave, s.opts.FirstWave)
 	}
-	tenantID, min, w := st.tenant, st.min, st.w
+	tenantID, min := st.tenant, st.min
 	var err error
-	rowsSQL, rowsArgs := s.pivotRows(tenantID, w, columns(f, "submitted_at", "exit_reason", "true_reason", byCol(by)), scopeConds(f, DimWave, DimSurvey)...)
+	tail := s.startPivotTail(ctx, st)
+	rowsSQL, rowsArgs := s.pivotRows(tenantID, st.compactedOnly().w, columns(f, "submitted_at", "exit_reason", "true_reason", byCol(by)), scopeConds(f, DimWave, DimSurvey)...)
 	c := countsFor(f, "submitted_at", DimWave, DimSurvey)
 	q := &sqlb{}
 	q.add("SELECT "+byExpr(by)+" AS g, if(exit_reason = '', ?, exit_reason) AS stated, true_reason, "+c.sel,
@@ -78,6 +79,22 @@ func (s *Service) candourGap(ctx context.Context, st session, f Filter, by Dim) 
 	})
 	if err != nil {
 		return CandourReport{}, err
+	}
+	rows, err := tail()
+	if err != nil {
+		return CandourReport{}, err
+	}
+	for _, r := range rows {
+		if r.trueReason == "" {
+			continue
+		}
+		if n, ps, ok := r.signedCounts(c); ok {
+			stated := r.exitReason
+			if stated == "" {
+				stated = UnknownReason
+			}
+			d.add(r.vals[by], stated, r.trueReason, n, ps)
+		}
 	}
 	return d.report(f, by, min)
 }

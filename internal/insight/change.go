@@ -3,6 +3,9 @@ package insight
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
+	"strconv"
 
 	"github.com/alumnipulse/alumnipulse/internal/stats"
 	"github.com/alumnipulse/alumnipulse/internal/suppress"
@@ -89,6 +92,13 @@ func (s *Service) Change(ctx context.Context, tenantID string, f Filter) (Change
 	for i := range items {
 		pairs[i], earlierAny[i], laterOnly[i] = pairCounts{}, map[int]int{}, map[int]int{}
 	}
+	if st.useCube(changeCube, f) {
+		tot, err := s.changeFromCube(ctx, st, f, byDriver, pairs, earlierAny, laterOnly)
+		if err != nil {
+			return ChangeReport{}, err
+		}
+		return s.changeReport(f, min, items, tot, pairs, earlierAny, laterOnly)
+	}
 	c := countsFor(f, "submitted_at")
 	yes := func(col string) string { return "toInt8(multiIf(" + col + " = 'yes', 1, " + col + " = '', -1, 0))" }
 	// Three grouped passes, each small in what it groups by: the paired people's scores, their drivers
@@ -167,7 +177,111 @@ func (s *Service) Change(ctx context.Context, tenantID string, f Filter) (Change
 	if err != nil {
 		return ChangeReport{}, err
 	}
-	rep := ChangeReport{Filter: f, From: first, To: second, MinGroup: min}
+	return s.changeReport(f, min, items, tot, pairs, earlierAny, laterOnly)
+}
+
+// changeFromCube reads the counts of Change from the change cube: the paired people, the joint answers
+// of each question and the single-wave answers.
+func (s *Service) changeFromCube(ctx context.Context, st session, f Filter, byDriver map[int]int, pairs []pairCounts,
+	earlierAny, laterOnly []map[int]int) (tally, error) {
+	c := countsFor(f, "bucket")
+	var tot tally
+	add := func(item string, a, b, n int, ps []int) error {
+		if item == "pair" {
+			tot.add(n, ps)
+			return nil
+		}
+		if n == 0 || len(item) < 2 {
+			return nil
+		}
+		k, err := strconv.Atoi(item[1:])
+		if err != nil {
+			return fmt.Errorf("change item %q: %w", item, err)
+		}
+		switch item[0] {
+		case 'p':
+			pairs[k][[2]int{a, b}] += n
+		case 'd':
+			if i, ok := byDriver[k]; ok {
+				pairs[i][[2]int{a, b}] += n
+			}
+		case 'e':
+			earlierAny[k][a] += n
+		case 'l':
+			laterOnly[k][a] += n
+		}
+		return nil
+	}
+	sel, selArgs := c.sums()
+	rows, rowsArgs := s.cubeRows(changeCube, st, "", nil)
+	q := &sqlb{}
+	q.add("SELECT item, a, b, "+sel, selArgs...)
+	q.add(" FROM ("+rows+")", rowsArgs...)
+	q.add(" WHERE "+c.where+" GROUP BY item, a, b", c.whereArgs...)
+	err := query(ctx, s.conn, "read change", q.String(), q.args, func(r interface{ Scan(...any) error }) error {
+		var item string
+		var a, b int16
+		n, ps, err := scanCounts(r, c.parents, &item, &a, &b)
+		if err != nil {
+			return err
+		}
+		return add(item, int(a), int(b), n, ps)
+	})
+	if err != nil {
+		return tally{}, err
+	}
+	if st.w.hasTail(srcPivot) {
+		old, fresh, err := s.pivotTail(ctx, st.tenant, st.w.get(srcPivot), true)
+		if err != nil {
+			return tally{}, err
+		}
+		for sign, rows := range map[int][]pivotRow{-1: old, 1: fresh} {
+			for _, r := range rows {
+				n, ps := r.counts(c)
+				if n == 0 && !slices.Contains(ps, 1) {
+					continue
+				}
+				for i := range ps {
+					ps[i] *= sign
+				}
+				s.changeItemsOf(r, func(item string, a, b int) {
+					if err == nil {
+						err = add(item, a, b, sign*n, ps)
+					}
+				})
+			}
+		}
+		if err != nil {
+			return tally{}, err
+		}
+	}
+	// Counts that cancelled out are no answers at all.
+	for _, m := range pairs {
+		for k, n := range m {
+			if n == 0 {
+				delete(m, k)
+			}
+		}
+	}
+	for _, ms := range [][]map[int]int{earlierAny, laterOnly} {
+		for _, m := range ms {
+			for k, n := range m {
+				if n == 0 {
+					delete(m, k)
+				}
+			}
+		}
+	}
+	if tot.parents == nil {
+		tot.parents = make([]int, c.parents)
+	}
+	return tot, nil
+}
+
+// changeReport protects and assembles the counts of Change.
+func (s *Service) changeReport(f Filter, min int, items []changeItem, tot tally, pairs []pairCounts,
+	earlierAny, laterOnly []map[int]int) (ChangeReport, error) {
+	rep := ChangeReport{Filter: f, From: s.opts.FirstWave, To: s.opts.SecondWave, MinGroup: min}
 	v, err := protect(nil, tot, min)
 	if err != nil {
 		return ChangeReport{}, err

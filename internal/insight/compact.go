@@ -157,6 +157,9 @@ func (s *Service) Compact(ctx context.Context) error {
 		if err := p.run(ctx, from, to); err != nil {
 			return fmt.Errorf("compact %s: %w", p.src, err)
 		}
+		if err := s.compactCubes(ctx, p.src, from, to); err != nil {
+			return fmt.Errorf("compact %s: %w", p.src, err)
+		}
 		if err := db.Insert(ctx, s.conn, "INSERT INTO insight_watermarks (source, watermark, passed_at)",
 			[]any{p.src, to, s.opts.Now().UTC()}); err != nil {
 			return fmt.Errorf("compact %s: store watermark: %w", p.src, err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"gonum.org/v1/gonum/mat"
@@ -78,7 +79,7 @@ func (s *Service) Drivers(ctx context.Context, tenantID string, f Filter) (Drive
 	if err != nil {
 		return DriversReport{}, err
 	}
-	min, w := st.min, st.w
+	min := st.min
 	rep := DriversReport{Filter: f, MinGroup: min, Target: Num(s.opts.TargetScore)}
 	var idx []int // positions in response_pivot.drivers of the drivers some survey asks
 	for i, qs := range s.slots.drivers {
@@ -91,7 +92,8 @@ func (s *Service) Drivers(ctx context.Context, tenantID string, f Filter) (Drive
 	}
 	p := len(idx)
 	d := func(j int) string { return fmt.Sprintf("drivers[%d]", idx[j]+1) }
-	rowsSQL, rowsArgs := s.pivotRows(tenantID, w, columns(f, "submitted_at", "score", "return_intent", "drivers"),
+	tail := s.startPivotTail(ctx, st)
+	rowsSQL, rowsArgs := s.pivotRows(tenantID, st.compactedOnly().w, columns(f, "submitted_at", "score", "return_intent", "drivers"),
 		scopeConds(f, DimWave, DimSurvey)...)
 	c := countsFor(f, "submitted_at", DimWave, DimSurvey)
 	// One pass grouped by the two outcomes (at most 11 × 5 groups): per group the sums of every driver's
@@ -127,8 +129,18 @@ func (s *Service) Drivers(ctx context.Context, tenantID string, f Filter) (Drive
 	q.add(" FROM ("+rowsSQL+")", rowsArgs...)
 	q.add(" WHERE "+strings.Join(complete, " AND ")+" AND ("+c.where+")) GROUP BY score, return_intent", c.whereArgs...)
 
-	var groups []driverGroup
-	var tot tally
+	// The sums per (score, return intent), the responses newer than the watermark added in Go.
+	type rawGroup struct {
+		counts []int // n and the parents
+		sums   []int64
+	}
+	raws := map[[2]int8]*rawGroup{}
+	get := func(k [2]int8) *rawGroup {
+		if raws[k] == nil {
+			raws[k] = &rawGroup{counts: make([]int, c.parents+1), sums: make([]int64, 3*p+p*(p+1)/2)}
+		}
+		return raws[k]
+	}
 	err = query(ctx, s.conn, "read drivers", q.String(), q.args, func(r interface{ Scan(...any) error }) error {
 		var score, ret int8
 		raw := make([]uint64, c.parents+1)
@@ -143,13 +155,79 @@ func (s *Service) Drivers(ctx context.Context, tenantID string, f Filter) (Drive
 		if err := r.Scan(dest...); err != nil {
 			return err
 		}
-		g := driverGroup{score: int(score), ret: int(ret), n: int(raw[0]), dist: make([][6]int, p),
-			sum: make([]float64, p), prod: make([]float64, p*(p+1)/2)}
-		ps := make([]int, c.parents)
-		for i := range ps {
-			ps[i] = int(raw[i+1])
+		g := get([2]int8{score, ret})
+		for i, v := range raw {
+			g.counts[i] += int(v)
 		}
-		tot.add(g.n, ps)
+		for i, v := range sums {
+			g.sums[i] += v
+		}
+		return nil
+	})
+	if err != nil {
+		return DriversReport{}, err
+	}
+	rows, err := tail()
+	if err != nil {
+		return DriversReport{}, err
+	}
+	for _, r := range rows {
+		ds := make([]int64, p)
+		complete := true
+		for j, i := range idx {
+			if i < len(r.drivers) && r.drivers[i] > 0 {
+				ds[j] = int64(r.drivers[i])
+			} else {
+				complete = false
+			}
+		}
+		n, ps, ok := r.signedCounts(c)
+		if !complete || !ok {
+			continue
+		}
+		g := get([2]int8{r.score, r.ri})
+		g.counts[0] += n
+		for i, v := range ps {
+			g.counts[i+1] += v
+		}
+		if n == 0 {
+			continue // counted under a parent only: not in the sums
+		}
+		sg := int64(n) // ±1
+		for j, d := range ds {
+			g.sums[3*j] += sg * d
+			g.sums[3*j+1] += sg * d * d * d
+			g.sums[3*j+2] += sg * d * d * d * d
+		}
+		i := 3 * p
+		for j := 0; j < p; j++ {
+			for k := j; k < p; k++ {
+				g.sums[i] += sg * ds[j] * ds[k]
+				i++
+			}
+		}
+	}
+	keys := make([][2]int8, 0, len(raws))
+	for k := range raws {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b [2]int8) int {
+		if a[0] != b[0] {
+			return int(a[0]) - int(b[0])
+		}
+		return int(a[1]) - int(b[1])
+	})
+	var groups []driverGroup
+	var tot tally
+	for _, k := range keys {
+		rg := raws[k]
+		sums := rg.sums
+		g := driverGroup{score: int(k[0]), ret: int(k[1]), n: rg.counts[0], dist: make([][6]int, p),
+			sum: make([]float64, p), prod: make([]float64, p*(p+1)/2)}
+		tot.add(g.n, rg.counts[1:])
+		if g.n <= 0 {
+			continue
+		}
 		for i := range g.prod {
 			g.prod[i] = float64(sums[3*p+i])
 		}
@@ -158,17 +236,11 @@ func (s *Service) Drivers(ctx context.Context, tenantID string, f Filter) (Drive
 			sq := g.prod[j*p-j*(j-1)/2] // Σ d_j²
 			dist, err := ratingCounts(g.n, [4]float64{g.sum[j], sq, float64(sums[3*j+1]), float64(sums[3*j+2])})
 			if err != nil {
-				return err
+				return DriversReport{}, err
 			}
 			g.dist[j] = dist
 		}
-		if g.n > 0 {
-			groups = append(groups, g)
-		}
-		return nil
-	})
-	if err != nil {
-		return DriversReport{}, err
+		groups = append(groups, g)
 	}
 	codes := make([]string, p)
 	for j, i := range idx {

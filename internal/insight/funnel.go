@@ -123,20 +123,33 @@ func (s *Service) funnel(ctx context.Context, st session, f Filter, by Dim) (Fun
 			return FunnelReport{}, err
 		}
 	}
-	c := countsFor(f, "planned_at")
+	// From the counts kept per segment and month when they cover the filter (the invitations newer than
+	// the watermark then replace their compacted row's contribution below), else from the rows.
+	fromCube := st.useCube(funnelCube, f, by)
 	q := &sqlb{}
-	q.add("SELECT "+byExpr(by)+" AS g, stages, "+c.sel, c.selArgs...)
-	q.add(" FROM (SELECT " + strings.Join(columns(f, "planned_at", "stages", byCol(by)), ", ") + " FROM invitation_funnel WHERE ")
-	cur, curArgs := funnelCurrent(tenantID, wm)
-	q.add(cur, curArgs...)
-	if len(tail) > 0 {
-		ids := make([]any, len(tail))
-		for i, t := range tail {
-			ids[i] = t.id
+	var c counting
+	if fromCube {
+		c = countsFor(f, "bucket")
+		sel, selArgs := c.sums()
+		rows, rowsArgs := s.cubeRows(funnelCube, st, "", nil)
+		q.add("SELECT "+byExpr(by)+" AS g, toUInt16(a) AS stages, "+sel, selArgs...)
+		q.add(" FROM ("+rows+")", rowsArgs...)
+	} else {
+		c = countsFor(f, "planned_at")
+		q.add("SELECT "+byExpr(by)+" AS g, stages, "+c.sel, c.selArgs...)
+		q.add(" FROM (SELECT " + strings.Join(columns(f, "planned_at", "stages", byCol(by)), ", ") + " FROM invitation_funnel WHERE ")
+		cur, curArgs := funnelCurrent(tenantID, wm)
+		q.add(cur, curArgs...)
+		if len(tail) > 0 {
+			ids := make([]any, len(tail))
+			for i, t := range tail {
+				ids[i] = t.id
+			}
+			q.add(" AND invitation_id NOT IN (?)", clickhouse.GroupSet{Value: ids})
 		}
-		q.add(" AND invitation_id NOT IN (?)", clickhouse.GroupSet{Value: ids})
+		q.add(")")
 	}
-	q.add(") WHERE "+c.where+" GROUP BY g, stages", c.whereArgs...)
+	q.add(" WHERE "+c.where+" GROUP BY g, stages", c.whereArgs...)
 	groups := map[string]*FunnelStages{}
 	gt := map[string]*tally{}
 	var total FunnelStages
@@ -157,6 +170,9 @@ func (s *Service) funnel(ctx context.Context, st session, f Filter, by Dim) (Fun
 		if err != nil {
 			return err
 		}
+		if n == 0 && !slices.ContainsFunc(ps, func(p int) bool { return p != 0 }) {
+			return nil // counts that cancelled out: no invitation behind them
+		}
 		add(g, stages, n, ps)
 		return nil
 	})
@@ -166,6 +182,18 @@ func (s *Service) funnel(ctx context.Context, st session, f Filter, by Dim) (Fun
 	// The invitations with events newer than the watermark, counted here under the same conditions.
 	conds := f.conds("planned_at")
 	for _, t := range tail {
+		if fromCube && t.found {
+			// Take the compacted row's contribution away.
+			old := t
+			old.stages, old.plannedAt = t.oldStages, t.oldPlanned
+			n, ps := old.counts(conds, c)
+			if n > 0 || slices.ContainsFunc(ps, func(p int) bool { return p > 0 }) {
+				for i := range ps {
+					ps[i] = -ps[i]
+				}
+				add(old.get(by), old.stages, -n, ps)
+			}
+		}
 		n, ps := t.counts(conds, c)
 		if n > 0 || slices.ContainsFunc(ps, func(p int) bool { return p > 0 }) {
 			add(t.get(by), t.stages, n, ps)
@@ -211,6 +239,10 @@ type funnelRow struct {
 	survey, wave, department, jobFamily, exitType, exitQ string
 	plannedAt                                            time.Time
 	stages                                               uint16
+	// found: the invitation has a compacted row, whose planning time and stages these were.
+	found      bool
+	oldPlanned time.Time
+	oldStages  uint16
 }
 
 func (r funnelRow) get(d Dim) string {
@@ -307,6 +339,7 @@ func (s *Service) funnelTail(ctx context.Context, tenantID string, wm uint64) ([
 		}
 		fr.stages, fr.plannedAt = cStages|tBits, tFirst
 		if found == 1 {
+			fr.found, fr.oldPlanned, fr.oldStages = true, cPlanned, cStages
 			if cPlanned.Before(tFirst) {
 				fr.plannedAt = cPlanned
 			}

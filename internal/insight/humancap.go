@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/alumnipulse/alumnipulse/internal/stats"
@@ -72,13 +74,39 @@ func (s *Service) HumanCapital(ctx context.Context, tenantID string, fy int, dep
 	first, last := s.FiscalYear(fy)
 	rep := HumanCapitalReport{FiscalYear: fy, From: first.Format(time.DateOnly), To: last.Format(time.DateOnly),
 		Department: department, MinGroup: min}
-	hc, err := s.headcountFor(ctx, tenantID, first, last, department)
-	if err != nil {
-		return HumanCapitalReport{}, err
+	// What alumni say: the first wave's answers submitted in the year.
+	sf := Filter{From: first, To: last.AddDate(0, 0, 1), Values: map[Dim]string{DimWave: s.opts.FirstWave}}
+	if department != "" {
+		sf.Values[DimDepartment] = department
 	}
-	lv, err := s.leavers(ctx, tenantID, w, first, last, department)
-	if err != nil {
-		return HumanCapitalReport{}, err
+	// The queries are independent, so they run at once: the report waits for the slowest, not the sum.
+	var (
+		hc     headcount
+		lv     leaverCounts
+		survey []Figure
+		hires  map[HireKind]int
+		km     stats.KMCurve
+		wg     sync.WaitGroup
+	)
+	errs := make([]error, 5)
+	for i, run := range []func() error{
+		func() (err error) { hc, err = s.headcountFor(ctx, tenantID, first, last, department); return err },
+		func() (err error) { lv, err = s.leavers(ctx, tenantID, w, first, last, department); return err },
+		func() error { return s.surveyFigures(ctx, st, sf, func(f Figure) { survey = append(survey, f) }) },
+		func() (err error) { hires, err = s.hires(ctx, tenantID, first, last, department); return err },
+		func() (err error) { km, err = s.boomerang(ctx, tenantID, w, first, last, department); return err },
+	} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = run()
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return HumanCapitalReport{}, err
+		}
 	}
 	add := func(f Figure) { rep.Figures = append(rep.Figures, f) }
 
@@ -154,13 +182,8 @@ func (s *Service) HumanCapital(ctx context.Context, tenantID string, fy int, dep
 		}
 	}
 
-	// What alumni say: the first wave's answers submitted in the year.
-	sf := Filter{From: first, To: last.AddDate(0, 0, 1), Values: map[Dim]string{DimWave: s.opts.FirstWave}}
-	if department != "" {
-		sf.Values[DimDepartment] = department
-	}
-	if err := s.surveyFigures(ctx, st, sf, add); err != nil {
-		return HumanCapitalReport{}, err
+	for _, f := range survey {
+		add(f)
 	}
 	part := Figure{ID: "alumni_participation", Name: "Alumni participation", NameJA: "アルムナイ参加率", Unit: "%", JPArea: JPHiring,
 		Definition: "Share of the year's leavers who agreed to stay in touch (consented to alumni surveys and contact)",
@@ -174,19 +197,11 @@ func (s *Service) HumanCapital(ctx context.Context, tenantID string, fy int, dep
 	add(part)
 
 	// Hiring from the alumni network.
-	hires, err := s.hires(ctx, tenantID, first, last, department)
-	if err != nil {
-		return HumanCapitalReport{}, err
-	}
 	add(s.countFigure("rehires", "Rehired alumni (boomerangs)", "アルムナイ再雇用数", "Former employees hired again in the year",
 		"count of rehires recorded by HR in the year", "Recruitment: hires (of former employees)", JPHiring, hires[Rehired], min))
 	add(s.countFigure("referral_hires", "Referral hires through alumni", "アルムナイ紹介採用数",
 		"People hired in the year on the referral of a former employee", "count of referral hires recorded by HR in the year",
 		"Recruitment: hires (through referral)", JPHiring, hires[Referral], min))
-	km, err := s.boomerang(ctx, tenantID, w, first, last, department)
-	if err != nil {
-		return HumanCapitalReport{}, err
-	}
 	for _, months := range []int{12, 24} {
 		f := Figure{ID: fmt.Sprintf("boomerang_rate_%dm", months), Name: fmt.Sprintf("Boomerang rate within %d months", months),
 			NameJA: fmt.Sprintf("%dか月以内の再入社率", months), Unit: "%", JPArea: JPHiring,
@@ -246,40 +261,45 @@ func (s *Service) surveyFigures(ctx context.Context, st session, f Filter, add f
 	var scores hist
 	var retTop, mgrTop int
 	cd := newCandourData()
-	err := query(ctx, s.conn, "read survey figures", q.String(), q.args, func(r interface{ Scan(...any) error }) error {
-		var stated, truth string
-		raw := make([]uint64, len(answered)*(c.parents+1))
-		var keys []uint16
-		var vals []uint64
-		var rt, mt uint64
-		dest := []any{&stated, &truth}
-		for i := range raw {
-			dest = append(dest, &raw[i])
-		}
-		dest = append(dest, &keys, &vals, &rt, &mt)
-		if err := r.Scan(dest...); err != nil {
-			return err
-		}
-		for k := range answered {
-			part := raw[k*(c.parents+1) : (k+1)*(c.parents+1)]
-			ps := make([]int, c.parents)
-			for i := range ps {
-				ps[i] = int(part[i+1])
+	var err error
+	if st.useCube(surveyCube, f) {
+		err = s.surveyFromCube(ctx, st, f, tallies, &scores, &retTop, &mgrTop, cd)
+	} else {
+		err = query(ctx, s.conn, "read survey figures", q.String(), q.args, func(r interface{ Scan(...any) error }) error {
+			var stated, truth string
+			raw := make([]uint64, len(answered)*(c.parents+1))
+			var keys []uint16
+			var vals []uint64
+			var rt, mt uint64
+			dest := []any{&stated, &truth}
+			for i := range raw {
+				dest = append(dest, &raw[i])
 			}
-			tallies[k].add(int(part[0]), ps)
-			if k == 3 && truth != "" {
-				cd.add("", stated, truth, int(part[0]), ps)
+			dest = append(dest, &keys, &vals, &rt, &mt)
+			if err := r.Scan(dest...); err != nil {
+				return err
 			}
-		}
-		for i, k := range keys {
-			if int(k) < len(scores) {
-				scores[k] += int(vals[i])
+			for k := range answered {
+				part := raw[k*(c.parents+1) : (k+1)*(c.parents+1)]
+				ps := make([]int, c.parents)
+				for i := range ps {
+					ps[i] = int(part[i+1])
+				}
+				tallies[k].add(int(part[0]), ps)
+				if k == 3 && truth != "" {
+					cd.add("", stated, truth, int(part[0]), ps)
+				}
 			}
-		}
-		retTop += int(rt)
-		mgrTop += int(mt)
-		return nil
-	})
+			for i, k := range keys {
+				if int(k) < len(scores) {
+					scores[k] += int(vals[i])
+				}
+			}
+			retTop += int(rt)
+			mgrTop += int(mt)
+			return nil
+		})
+	}
 	if err != nil {
 		return err
 	}
@@ -392,6 +412,95 @@ func (s *Service) surveyFigures(ctx context.Context, st session, f Filter, add f
 	return nil
 }
 
+// surveyFromCube reads what surveyFigures counts from the survey cube, with the responses newer than
+// the watermark replacing their compacted rows' contribution.
+func (s *Service) surveyFromCube(ctx context.Context, st session, f Filter, tallies []tally, scores *hist,
+	retTop, mgrTop *int, cd *candourData) error {
+	c := countsFor(f, "bucket", DimWave, DimSurvey)
+	add := func(item string, a, n int, ps []int) {
+		switch {
+		case item == "s":
+			tallies[0].add(n, ps)
+			if a >= 0 && a < len(scores) {
+				scores[a] += n
+			}
+		case item == "r":
+			tallies[1].add(n, ps)
+			if a >= 4 {
+				*retTop += n
+			}
+		case item == "m":
+			tallies[2].add(n, ps)
+			if a >= 4 {
+				*mgrTop += n
+			}
+		case strings.HasPrefix(item, "t|"):
+			stated, truth, _ := strings.Cut(item[2:], "|")
+			tallies[3].add(n, ps)
+			cd.add("", stated, truth, n, ps)
+		}
+	}
+	sel, selArgs := c.sums()
+	rows, rowsArgs := s.cubeRows(surveyCube, st, "", nil)
+	q := &sqlb{}
+	q.add("SELECT item, a, "+sel, selArgs...)
+	q.add(" FROM ("+rows+")", rowsArgs...)
+	q.add(" WHERE "+c.where+" GROUP BY item, a", c.whereArgs...)
+	err := query(ctx, s.conn, "read survey figures", q.String(), q.args, func(r interface{ Scan(...any) error }) error {
+		var item string
+		var a int16
+		n, ps, err := scanCounts(r, c.parents, &item, &a)
+		if err != nil {
+			return err
+		}
+		add(item, int(a), n, ps)
+		return nil
+	})
+	if err != nil || !st.w.hasTail(srcPivot) {
+		return err
+	}
+	old, fresh, err := s.pivotTail(ctx, st.tenant, st.w.get(srcPivot), false)
+	if err != nil {
+		return err
+	}
+	mgr := s.managerDriver()
+	for sign, rows := range map[int][]pivotRow{-1: old, 1: fresh} {
+		for _, r := range rows {
+			n, ps := r.counts(c)
+			if n == 0 && !slices.Contains(ps, 1) {
+				continue
+			}
+			n *= sign
+			for i := range ps {
+				ps[i] *= sign
+			}
+			if r.score >= 0 {
+				add("s", int(r.score), n, ps)
+			}
+			if r.ri >= 1 {
+				add("r", int(r.ri), n, ps)
+			}
+			if mgr > 0 && mgr <= len(r.drivers) && r.drivers[mgr-1] > 0 {
+				add("m", int(r.drivers[mgr-1]), n, ps)
+			}
+			if r.trueReason != "" {
+				stated := r.exitReason
+				if stated == "" {
+					stated = UnknownReason
+				}
+				add("t|"+stated+"|"+r.trueReason, 0, n, ps)
+			}
+		}
+	}
+	// Reasons whose counts cancelled out are no answers at all.
+	for p, n := range cd.flows {
+		if n == 0 {
+			delete(cd.flows, p)
+		}
+	}
+	return nil
+}
+
 func fromCell(f *Figure, c Cell) {
 	f.N, f.Suppressed, f.Reason = c.N, c.Suppressed, c.Reason
 }
@@ -477,8 +586,12 @@ func (s *Service) leavers(ctx context.Context, tenantID string, w watermarks, fi
 	q := &sqlb{}
 	q.add(`SELECT toString(exit_type), regrettable, exit_reason, consent, hire_date < toDate(?), count()
 		FROM alumni
-		WHERE tenant_id = ? AND exit_date >= toDate(?) AND exit_date <= toDate(?) AND (department = ? OR ? = '') AND `,
-		first.Format(time.DateOnly), tenantID, first.Format(time.DateOnly), last.Format(time.DateOnly), department, department)
+		PREWHERE exit_date >= toDate(?) AND exit_date <= toDate(?)
+		WHERE tenant_id = ? AND `,
+		first.Format(time.DateOnly), first.Format(time.DateOnly), last.Format(time.DateOnly), tenantID)
+	if department != "" {
+		q.add("department = ? AND ", department)
+	}
 	q.add(cur, curArgs...)
 	q.add(" GROUP BY exit_type, regrettable, exit_reason, consent, hire_date < toDate(?)", first.Format(time.DateOnly))
 	lc := leaverCounts{byReason: map[string]int{}}
@@ -545,35 +658,59 @@ func (s *Service) boomerang(ctx context.Context, tenantID string, w watermarks, 
 	}
 	from := last.AddDate(-boomerangYears, 0, 1)
 	cur, curArgs := alumniSource.currentCond(tenantID, w.get(srcAlumni), w.hasTail(srcAlumni))
+	endDay := end.Format(time.DateOnly)
+	// The leavers of the cohort by exit date (all censored at the end unless rehired), then the few who
+	// were rehired, found by the rehire events: no join over the whole cohort.
+	// cohort is the condition after PREWHERE on the exit date (and, for the rehired, the alumnus).
+	cohort := &sqlb{}
+	cohort.add("exit_date >= toDate(?) AND exit_date <= toDate(?) WHERE tenant_id = ? AND exit_type = 'voluntary' AND ",
+		from.Format(time.DateOnly), endDay, tenantID)
+	if department != "" {
+		cohort.add("department = ? AND ", department)
+	}
+	cohort.add(cur, curArgs...)
+	counts := map[int][2]int{} // days → (rehired, censored)
+	err := query(ctx, s.conn, "read boomerang cohort", "SELECT toInt32(toDate(?) - exit_date) AS days, count() FROM alumni PREWHERE "+cohort.String()+" GROUP BY days",
+		append([]any{endDay}, cohort.args...), func(r interface{ Scan(...any) error }) error {
+			var days int32
+			var n uint64
+			if err := r.Scan(&days, &n); err != nil {
+				return err
+			}
+			c := counts[int(days)]
+			c[1] += int(n)
+			counts[int(days)] = c
+			return nil
+		})
+	if err != nil {
+		return stats.KMCurve{}, err
+	}
 	q := &sqlb{}
-	q.add(`SELECT toInt32(if(rehired, toDate(r) - exit_date, toDate(?) - exit_date)) AS days, rehired, count()
+	q.add(`SELECT toInt32(toDate(?) - exit_date), toInt32(toDate(arrayReduce('min', after)) - exit_date)
 		FROM (
-			SELECT exit_date, arrayFilter(x -> x >= toDateTime(exit_date) AND x < toDateTime(toDate(?)) + 86400, rs) AS after,
-				notEmpty(after) AS rehired, arrayReduce('min', after) AS r
+			SELECT exit_date, arrayFilter(x -> x >= toDateTime(exit_date) AND x < toDateTime(toDate(?)) + 86400, rs) AS after
 			FROM (
-				SELECT alumnus_id, exit_date FROM alumni
-				WHERE tenant_id = ? AND exit_type = 'voluntary' AND exit_date >= toDate(?) AND exit_date <= toDate(?)
-					AND (department = ? OR ? = '') AND `, end.Format(time.DateOnly), end.Format(time.DateOnly), tenantID,
-		from.Format(time.DateOnly), end.Format(time.DateOnly), department, department)
-	q.add(cur, curArgs...)
+				SELECT alumnus_id, exit_date `, endDay, endDay)
+	q.add("FROM alumni PREWHERE alumnus_id IN (SELECT alumnus_id FROM alumni_events WHERE tenant_id = ? AND event = 'rehired') AND "+
+		cohort.String(), append([]any{tenantID}, cohort.args...)...)
 	q.add(`
-			) ANY LEFT JOIN (
+			) ANY INNER JOIN (
 				SELECT alumnus_id, groupArray(at) AS rs FROM alumni_events
 				WHERE tenant_id = ? AND event = 'rehired' GROUP BY alumnus_id
 			) USING alumnus_id
 		)
-		GROUP BY days, rehired`, tenantID)
-	counts := map[int][2]int{} // days → (rehired, censored)
-	err := query(ctx, s.conn, "read boomerangs", q.String(), q.args, func(r interface{ Scan(...any) error }) error {
-		var days int32
-		var rehired uint8
-		var n uint64
-		if err := r.Scan(&days, &rehired, &n); err != nil {
+		WHERE notEmpty(after)`, tenantID)
+	err = query(ctx, s.conn, "read boomerangs", q.String(), q.args, func(r interface{ Scan(...any) error }) error {
+		var censoredAt, rehiredAt int32
+		if err := r.Scan(&censoredAt, &rehiredAt); err != nil {
 			return err
 		}
-		c := counts[int(days)]
-		c[1-int(rehired)] += int(n)
-		counts[int(days)] = c
+		c := counts[int(censoredAt)]
+		c[1]--
+		counts[int(censoredAt)] = c
+		c = counts[int(rehiredAt)]
+		c[0]++
+		counts[int(rehiredAt)] = c
 		return nil
 	})
 	if err != nil {

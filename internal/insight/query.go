@@ -137,6 +137,11 @@ type session struct {
 	tenant string
 	min    int
 	w      watermarks
+	// base is the gen of the latest complete rebuild of each cube fed by the sources read (0: none yet).
+	base map[string]uint64
+	// sqlTail keeps the responses newer than the watermark in the reports' SQL (pivotRows) rather than
+	// adding them in Go (startPivotTail): the slower reference the tests compare with.
+	sqlTail bool
 }
 
 // tailChecks are the queries telling whether a tenant has rows newer than a source's watermark. The
@@ -168,7 +173,10 @@ func (s *Service) start(ctx context.Context, tenantID string, srcs ...string) (s
 		}
 	}
 	tail := map[string]bool{}
+	base := map[string]uint64{}
 	if len(srcs) > 0 {
+		// One round trip: whether each source has rows newer than its watermark, and the base of each
+		// cube fed by one of them.
 		q := &sqlb{}
 		q.add("SELECT ")
 		for i, src := range srcs {
@@ -177,8 +185,16 @@ func (s *Service) start(ctx context.Context, tenantID string, srcs ...string) (s
 			}
 			q.add("(SELECT count() FROM ("+tailChecks[src]+"))", tenantID, at[src])
 		}
-		flags := make([]uint64, len(srcs))
-		dest := make([]any, len(srcs))
+		var kinds []string
+		for _, cb := range cubes {
+			if !s.noCubes && slices.Contains(srcs, cb.src) {
+				bq, bargs := cubeBaseSQL(cb, at[cb.src])
+				q.add(", "+bq, bargs...)
+				kinds = append(kinds, cb.kind)
+			}
+		}
+		flags := make([]uint64, len(srcs)+len(kinds))
+		dest := make([]any, len(flags))
 		for i := range flags {
 			dest[i] = &flags[i]
 		}
@@ -188,9 +204,12 @@ func (s *Service) start(ctx context.Context, tenantID string, srcs ...string) (s
 		for i, src := range srcs {
 			tail[src] = flags[i] > 0
 		}
+		for i, k := range kinds {
+			base[k] = flags[len(srcs)+i]
+		}
 	}
 	s.maybeCompact(ctx)
-	return session{tenant: tenantID, min: min, w: watermarks{at: at, tail: tail}}, nil
+	return session{tenant: tenantID, min: min, w: watermarks{at: at, tail: tail}, base: base, sqlTail: s.noCubes}, nil
 }
 
 // query runs a SELECT and calls each for every row.

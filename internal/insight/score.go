@@ -129,18 +129,31 @@ func (s *Service) ReturnIntent(ctx context.Context, tenantID string, f Filter, b
 }
 
 func (s *Service) score(ctx context.Context, st session, f Filter, by Dim, metric string) (ScoreReport, error) {
-	tenantID, min, w := st.tenant, st.min, st.w
+	tenantID, min := st.tenant, st.min
 	var err error
 	col, lo := "score", 0
 	if metric == MetricReturnIntent {
 		col, lo = "return_intent", 1
 	}
-	rowsSQL, rowsArgs := s.pivotRows(tenantID, w, columns(f, "submitted_at", col, "exit_quarter", byCol(by)))
-	c := countsFor(f, "submitted_at")
+	tail := s.startPivotTail(ctx, st)
+	var c counting
 	q := &sqlb{}
-	q.add("SELECT "+byExpr(by)+" AS g, toString(exit_quarter) AS q, toUInt8("+col+") AS v, "+c.sel, c.selArgs...)
-	q.add(" FROM ("+rowsSQL+")", rowsArgs...)
-	q.add(" WHERE "+col+" >= ? AND "+col+" <= ? AND ("+c.where+") GROUP BY g, q, v", append([]any{lo, 10}, c.whereArgs...)...)
+	if st.useCube(scoreCube, f, by) && !st.sqlTail {
+		// The answers counted per segment and value at compaction.
+		item := map[string]string{MetricENPS: "s", MetricReturnIntent: "r"}[metric]
+		c = countsFor(f, "bucket")
+		sel, selArgs := c.sums()
+		rows, rowsArgs := s.cubeRows(scoreCube, st, "", nil)
+		q.add("SELECT "+byExpr(by)+" AS g, toString(exit_quarter) AS q, toUInt8(a) AS v, "+sel, selArgs...)
+		q.add(" FROM ("+rows+")", rowsArgs...)
+		q.add(" WHERE item = ? AND a >= ? AND a <= ? AND ("+c.where+") GROUP BY g, q, v", append([]any{item, lo, 10}, c.whereArgs...)...)
+	} else {
+		rowsSQL, rowsArgs := s.pivotRows(tenantID, st.compactedOnly().w, columns(f, "submitted_at", col, "exit_quarter", byCol(by)))
+		c = countsFor(f, "submitted_at")
+		q.add("SELECT "+byExpr(by)+" AS g, toString(exit_quarter) AS q, toUInt8("+col+") AS v, "+c.sel, c.selArgs...)
+		q.add(" FROM ("+rowsSQL+")", rowsArgs...)
+		q.add(" WHERE "+col+" >= ? AND "+col+" <= ? AND ("+c.where+") GROUP BY g, q, v", append([]any{lo, 10}, c.whereArgs...)...)
+	}
 
 	groups := map[string]*hist{}
 	trend := map[string]*hist{}
@@ -148,13 +161,7 @@ func (s *Service) score(ctx context.Context, st session, f Filter, by Dim, metri
 	tt := map[string]*tally{}
 	var total hist
 	var tot tally
-	err = query(ctx, s.conn, "read "+metric, q.String(), q.args, func(r interface{ Scan(...any) error }) error {
-		var g, qtr string
-		var v uint8
-		n, ps, err := scanCounts(r, c.parents, &g, &qtr, &v)
-		if err != nil {
-			return err
-		}
+	add := func(g, qtr string, v uint8, n int, ps []int) {
 		for _, m := range []struct {
 			h map[string]*hist
 			t map[string]*tally
@@ -168,10 +175,37 @@ func (s *Service) score(ctx context.Context, st session, f Filter, by Dim, metri
 		}
 		total[v] += n
 		tot.add(n, ps)
+	}
+	err = query(ctx, s.conn, "read "+metric, q.String(), q.args, func(r interface{ Scan(...any) error }) error {
+		var g, qtr string
+		var v uint8
+		n, ps, err := scanCounts(r, c.parents, &g, &qtr, &v)
+		if err != nil {
+			return err
+		}
+		add(g, qtr, v, n, ps)
 		return nil
 	})
 	if err != nil {
 		return ScoreReport{}, err
+	}
+	// The responses newer than the watermark, counted here under the same conditions.
+	rows, err := tail()
+	if err != nil {
+		return ScoreReport{}, err
+	}
+	for _, r := range rows {
+		v := int(r.score)
+		if metric == MetricReturnIntent {
+			v = int(r.ri)
+		}
+		if v < lo || v > 10 {
+			continue
+		}
+		if n, ps, ok := r.signedCounts(c); ok {
+			add(r.vals[by], r.vals[DimExitQuarter], uint8(v), n, ps)
+		}
+
 	}
 	// Rows counted only under a parent filter belong to no group of f.
 	rep := ScoreReport{Metric: metric, Filter: f, By: by, MinGroup: min}

@@ -80,6 +80,9 @@ type Service struct {
 	audit   Auditor
 	opts    Options
 	slots   slots
+	// noCubes makes every report scan its source and keep the rows newer than the watermark in its SQL
+	// (tests compare both ways).
+	noCubes bool
 
 	mu          sync.Mutex
 	running     chan struct{} // closed when the pass in progress ends; nil when none runs

@@ -203,8 +203,19 @@ func (s *Service) pairRows(tenantID string, w watermarks, cols []string) (string
 		return q.String(), q.args
 	}
 	alumni, aArgs := newer("alumnus_id", tenantID, wm)
-	ids, idArgs := newer("response_id", tenantID, wm)
 	q.add(" AND alumnus_id NOT IN ("+alumni+")", aArgs...)
+	p, pArgs := s.repaired(tenantID, wm)
+	q.add(" UNION ALL SELECT "+c+" FROM ("+p+")", pArgs...)
+	return q.String(), q.args
+}
+
+// repaired is a subquery with the response_pivot rows (prev_ columns included) of the alumni with a
+// submission newer than the watermark, paired afresh from their compacted responses not edited since and
+// their new rows.
+func (s *Service) repaired(tenantID string, wm uint64) (string, []any) {
+	cur, curArgs := current(tenantID, wm)
+	alumni, aArgs := newer("alumnus_id", tenantID, wm)
+	ids, idArgs := newer("response_id", tenantID, wm)
 	old := &sqlb{}
 	// PREWHERE: only the granules of these alumni are read beyond the alumnus column.
 	old.add("SELECT tenant_id, response_id, alumnus_id AS aid, tuple("+responseTuple+") AS r FROM response_pivot PREWHERE alumnus_id IN ("+alumni+")", aArgs...)
@@ -212,9 +223,7 @@ func (s *Service) pairRows(tenantID string, w watermarks, cols []string) (string
 	old.add(" AND response_id NOT IN ("+ids+")", idArgs...)
 	fresh, fArgs := s.responseTuples("tenant_id = ? AND version > ?", tenantID, wm)
 	old.add(" UNION ALL SELECT tenant_id, response_id, aid, r FROM ("+fresh+")", fArgs...)
-	p, pArgs := pairUp(0, old.String(), old.args)
-	q.add(" UNION ALL SELECT "+c+" FROM ("+p+")", pArgs...)
-	return q.String(), q.args
+	return pairUp(0, old.String(), old.args)
 }
 
 // scopeConds are the restrictions of f on the given dimensions.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/alumnipulse/alumnipulse/internal/stats"
 	"github.com/alumnipulse/alumnipulse/internal/suppress"
@@ -102,37 +103,43 @@ func (s *Service) Themes(ctx context.Context, tenantID string, f Filter, by Dim)
 		return ThemesReport{}, err
 	}
 	min, w := st.min, st.w
-	cur, curArgs := textSource.currentCond(tenantID, w.get(srcText), w.hasTail(srcText))
-	cols := columns(f, "submitted_at", "themes", "theme_sentiments", "sentiment", "submitted_at", byCol(by))
-	c := countsFor(f, "submitted_at")
-	// The themes and their sentiments are unrolled as arrays of their own (the answer itself first, with
-	// its overall sentiment), so nothing else is copied per theme; grouping is by fixed-width keys (hashes
-	// of the breakdown value and the theme, the sentiment as a small number), which costs much less than
-	// grouping by the strings.
-	pass := columns(f, "submitted_at", byCol(by))
+	var c counting
 	q := &sqlb{}
-	q.add("SELECT any(g), toString(any(sq)), any(theme), sent, "+c.sel+" FROM (", c.selArgs...)
-	sel := append(pass, byExpr(by)+" AS g", "toStartOfQuarter(submitted_at) AS sq", "theme",
-		"transform(ts, ['neutral', 'positive', 'negative', 'mixed'], [0, 1, 2, 3], 0) AS sent")
-	q.add("SELECT " + strings.Join(sel, ", "))
-	q.add(" FROM (SELECT "+strings.Join(cols, ", ")+" FROM text_analyses WHERE tenant_id = ? AND ", tenantID)
-	q.add(cur+")", curArgs...)
-	q.add(" ARRAY JOIN arrayPushFront(themes, '') AS theme," +
-		" arrayPushFront(arrayResize(theme_sentiments, length(themes), ''), toString(sentiment)) AS ts)")
-	q.add(" WHERE "+c.where+" GROUP BY cityHash64(g), sq, cityHash64(theme), sent", c.whereArgs...)
+	if st.useCube(themeCube, f, by) {
+		// The mentions counted per segment, quarter, theme and sentiment at compaction; the analyses
+		// newer than the watermark replace their compacted version's contribution.
+		c = countsFor(f, "bucket")
+		sel, selArgs := c.sums()
+		rows, rowsArgs := s.cubeRows(themeCube, st, "", nil)
+		q.add("SELECT "+byExpr(by)+" AS g, toString(toDate(bucket, 'UTC')) AS sq, item, toUInt8(a) AS sent, "+sel, selArgs...)
+		q.add(" FROM ("+rows+")", rowsArgs...)
+		q.add(" WHERE "+c.where+" GROUP BY g, sq, item, sent", c.whereArgs...)
+	} else {
+		cur, curArgs := textSource.currentCond(tenantID, w.get(srcText), w.hasTail(srcText))
+		cols := columns(f, "submitted_at", "themes", "theme_sentiments", "sentiment", "submitted_at", byCol(by))
+		c = countsFor(f, "submitted_at")
+		// The themes and their sentiments are unrolled as arrays of their own (the answer itself first, with
+		// its overall sentiment), so nothing else is copied per theme; grouping is by fixed-width keys (hashes
+		// of the breakdown value and the theme, the sentiment as a small number), which costs much less than
+		// grouping by the strings.
+		pass := columns(f, "submitted_at", byCol(by))
+		q.add("SELECT any(g), toString(any(sq)), any(theme), sent, "+c.sel+" FROM (", c.selArgs...)
+		sel := append(pass, byExpr(by)+" AS g", "toStartOfQuarter(submitted_at) AS sq", "theme",
+			"transform(ts, ['neutral', 'positive', 'negative', 'mixed'], [0, 1, 2, 3], 0) AS sent")
+		q.add("SELECT " + strings.Join(sel, ", "))
+		q.add(" FROM (SELECT "+strings.Join(cols, ", ")+" FROM text_analyses WHERE tenant_id = ? AND ", tenantID)
+		q.add(cur+")", curArgs...)
+		q.add(" ARRAY JOIN arrayPushFront(themes, '') AS theme," +
+			" arrayPushFront(arrayResize(theme_sentiments, length(themes), ''), toString(sentiment)) AS ts)")
+		q.add(" WHERE "+c.where+" GROUP BY cityHash64(g), sq, cityHash64(theme), sent", c.whereArgs...)
+	}
 
 	groups := map[string]*themeCounts{}
 	quarters := map[string]*themeCounts{}
 	gt, qt := map[string]*tally{}, map[string]*tally{}
 	total := newThemeCounts()
 	var tot tally
-	err = query(ctx, s.conn, "read themes", q.String(), q.args, func(r interface{ Scan(...any) error }) error {
-		var g, sq, theme string
-		var code uint8
-		n, ps, err := scanCounts(r, c.parents, &g, &sq, &theme, &code)
-		if err != nil {
-			return err
-		}
+	add := func(g, sq, theme string, code uint8, n int, ps []int) {
 		sent := "neutral"
 		if int(code) < len(sentiments) {
 			sent = sentiments[code]
@@ -154,10 +161,66 @@ func (s *Service) Themes(ctx context.Context, tenantID string, f Filter, by Dim)
 		if theme == "" {
 			tot.add(n, ps)
 		}
+	}
+	// The rows are summed by key first, so that the analyses newer than the watermark (below) land on
+	// the same keys as the SQL would have grouped them.
+	type key struct {
+		g, sq, theme string
+		code         uint8
+	}
+	sums := map[key]*tally{}
+	var keys []key
+	sum := func(k key, n int, ps []int) {
+		if sums[k] == nil {
+			sums[k] = &tally{parents: make([]int, c.parents)}
+			keys = append(keys, k)
+		}
+		sums[k].add(n, ps)
+	}
+	err = query(ctx, s.conn, "read themes", q.String(), q.args, func(r interface{ Scan(...any) error }) error {
+		var k key
+		n, ps, err := scanCounts(r, c.parents, &k.g, &k.sq, &k.theme, &k.code)
+		if err != nil {
+			return err
+		}
+		sum(k, n, ps)
 		return nil
 	})
 	if err != nil {
 		return ThemesReport{}, err
+	}
+	if st.useCube(themeCube, f, by) && w.hasTail(srcText) {
+		// The analyses newer than the watermark replace their compacted version's contribution.
+		rows, err := s.textTail(ctx, tenantID, w.get(srcText))
+		if err != nil {
+			return ThemesReport{}, err
+		}
+		for _, r := range rows {
+			n, ps := r.counts(c)
+			if n == 0 && !slices.Contains(ps, 1) {
+				continue
+			}
+			for i := range ps {
+				ps[i] *= r.sign
+			}
+			g := r.vals[by]
+			sq := time.Date(r.at.UTC().Year(), (r.at.UTC().Month()-1)/3*3+1, 1, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
+			sum(key{g, sq, "", sentimentCode(r.sentiment)}, r.sign*n, ps)
+			for i, th := range r.themes {
+				ts := ""
+				if i < len(r.sents) {
+					ts = r.sents[i]
+				}
+				sum(key{g, sq, th, sentimentCode(ts)}, r.sign*n, ps)
+			}
+		}
+	}
+	for _, k := range keys {
+		t := sums[k]
+		if t.n == 0 && !slices.ContainsFunc(t.parents, func(p int) bool { return p != 0 }) {
+			continue // counts that cancelled out: no analysis behind them
+		}
+		add(k.g, k.sq, k.theme, k.code, t.n, t.parents)
 	}
 	rep := ThemesReport{Filter: f, By: by, MinGroup: min}
 	var list []tally
@@ -244,4 +307,58 @@ func rising(quarters map[string]*themeCounts, qt map[string]*tally, tot tally, m
 		return 0
 	})
 	return r
+}
+
+// textRow is an analysis as the themes count it, with the sign of its contribution.
+type textRow struct {
+	segment
+	themes, sents []string
+	sentiment     string
+	sign          int
+}
+
+func sentimentCode(s string) uint8 {
+	if i := slices.Index(sentiments, s); i > 0 {
+		return uint8(i)
+	}
+	return 0
+}
+
+// maxTextTail bounds the analyses a report works out itself; beyond it the compactor is behind.
+const maxTextTail = 50_000
+
+// textTail reads the analyses that change the theme counts since the watermark: the compacted row of
+// every key with a newer version (sign −1) and that key's newest version (+1).
+func (s *Service) textTail(ctx context.Context, tenantID string, wm uint64) ([]textRow, error) {
+	k := textSource.key
+	keys, kargs := textKeys(tenantID, wm, 0)
+	old, args := themeCube.currentRows(tenantID, wm, -1, "text_key IN ("+keys+")", kargs...)
+	q := &sqlb{}
+	q.add(old, args...)
+	q.add(` UNION ALL SELECT tenant_id, survey_id, wave, department, job_family, exit_type, tenure_band, exit_quarter,
+			submitted_at, themes, theme_sentiments, toString(sentiment) AS sentiment, toInt64(1) AS sign
+		FROM text_analyses
+		WHERE tenant_id = ? AND analyzed_at > toDateTime(?) AND cityHash64(`+k+`, version) IN (
+			SELECT cityHash64(`+k+`, max(version)) FROM text_analyses WHERE tenant_id = ? AND analyzed_at > toDateTime(?) GROUP BY `+k+`)`,
+		tenantID, wm, tenantID, wm)
+	sql := "SELECT survey_id, wave, department, job_family, exit_type, tenure_band, toString(exit_quarter), submitted_at, " +
+		"themes, theme_sentiments, sentiment, sign FROM (" + q.String() + ") LIMIT ?"
+	var out []textRow
+	err := query(ctx, s.conn, "read new analyses", sql, append(q.args, 2*maxTextTail+1), func(r interface{ Scan(...any) error }) error {
+		var t textRow
+		var survey, wave, dept, fam, exitType, tenure, quarter string
+		var sign int64
+		if err := r.Scan(&survey, &wave, &dept, &fam, &exitType, &tenure, &quarter, &t.at, &t.themes, &t.sents, &t.sentiment, &sign); err != nil {
+			return err
+		}
+		t.vals = map[Dim]string{DimSurvey: survey, DimWave: wave, DimDepartment: dept, DimJobFamily: fam,
+			DimExitType: exitType, DimTenureBand: tenure, DimExitQuarter: quarter}
+		t.sign = int(sign)
+		out = append(out, t)
+		return nil
+	})
+	if err == nil && len(out) > 2*maxTextTail {
+		err = fmt.Errorf("themes: %d+ analyses changed since the last compactor pass: %w", maxTextTail, ErrBacklog)
+	}
+	return out, err
 }
