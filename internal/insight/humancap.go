@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/alumnipulse/alumnipulse/internal/stats"
 	"github.com/alumnipulse/alumnipulse/internal/suppress"
 	"github.com/alumnipulse/alumnipulse/internal/survey"
@@ -669,52 +671,68 @@ func (s *Service) boomerang(ctx context.Context, tenantID string, w watermarks, 
 		cohort.add("department = ? AND ", department)
 	}
 	cohort.add(cur, curArgs...)
-	counts := map[int][2]int{} // days → (rehired, censored)
-	err := query(ctx, s.conn, "read boomerang cohort", "SELECT toInt32(toDate(?) - exit_date) AS days, count() FROM alumni PREWHERE "+cohort.String()+" GROUP BY days",
-		append([]any{endDay}, cohort.args...), func(r interface{ Scan(...any) error }) error {
+	// One scan of the cohort: how many left how many days before the end, and which of them were ever
+	// rehired (a few percent). Their rehire dates come from the small events table and are paired up
+	// here, rather than scanning the registry a second time for a join.
+	counts := map[int][2]int{}      // days → (rehired, censored)
+	exitDays := map[uuid.UUID]int{} // rehired alumnus → days from exit to the end
+	err := query(ctx, s.conn, "read boomerang cohort",
+		"SELECT toInt32(toDate(?) - exit_date) AS days, count(), groupArrayIf(alumnus_id, alumnus_id IN "+
+			"(SELECT alumnus_id FROM alumni_events WHERE tenant_id = ? AND event = 'rehired')) FROM alumni PREWHERE "+
+			cohort.String()+" GROUP BY days",
+		append([]any{endDay, tenantID}, cohort.args...), func(r interface{ Scan(...any) error }) error {
 			var days int32
 			var n uint64
-			if err := r.Scan(&days, &n); err != nil {
+			var rehired []uuid.UUID
+			if err := r.Scan(&days, &n, &rehired); err != nil {
 				return err
 			}
 			c := counts[int(days)]
 			c[1] += int(n)
 			counts[int(days)] = c
+			for _, id := range rehired {
+				exitDays[id] = int(days)
+			}
 			return nil
 		})
 	if err != nil {
 		return stats.KMCurve{}, err
 	}
-	q := &sqlb{}
-	q.add(`SELECT toInt32(toDate(?) - exit_date), toInt32(toDate(arrayReduce('min', after)) - exit_date)
-		FROM (
-			SELECT exit_date, arrayFilter(x -> x >= toDateTime(exit_date) AND x < toDateTime(toDate(?)) + 86400, rs) AS after
-			FROM (
-				SELECT alumnus_id, exit_date `, endDay, endDay)
-	q.add("FROM alumni PREWHERE alumnus_id IN (SELECT alumnus_id FROM alumni_events WHERE tenant_id = ? AND event = 'rehired') AND "+
-		cohort.String(), append([]any{tenantID}, cohort.args...)...)
-	q.add(`
-			) ANY INNER JOIN (
-				SELECT alumnus_id, groupArray(at) AS rs FROM alumni_events
-				WHERE tenant_id = ? AND event = 'rehired' GROUP BY alumnus_id
-			) USING alumnus_id
-		)
-		WHERE notEmpty(after)`, tenantID)
-	err = query(ctx, s.conn, "read boomerangs", q.String(), q.args, func(r interface{ Scan(...any) error }) error {
-		var censoredAt, rehiredAt int32
-		if err := r.Scan(&censoredAt, &rehiredAt); err != nil {
-			return err
-		}
-		c := counts[int(censoredAt)]
-		c[1]--
-		counts[int(censoredAt)] = c
-		c = counts[int(rehiredAt)]
-		c[0]++
-		counts[int(rehiredAt)] = c
-		return nil
-	})
+	if len(exitDays) == 0 {
+		return kaplanMeier(counts, daysPerMonth), nil
+	}
+	// The first rehire on or after the exit day and by the end moves the alumnus from censored at the
+	// end to rehired at that day.
+	firstRehire := map[uuid.UUID]int{} // rehired alumnus → days from exit to the first rehire
+	err = query(ctx, s.conn, "read boomerangs", `SELECT alumnus_id, toInt32(toDate(?) - toDate(at)) FROM alumni_events
+		WHERE tenant_id = ? AND event = 'rehired' AND at < toDateTime(toDate(?)) + 86400`,
+		[]any{endDay, tenantID, endDay}, func(r interface{ Scan(...any) error }) error {
+			var id uuid.UUID
+			var before int32 // days from the rehire to the end
+			if err := r.Scan(&id, &before); err != nil {
+				return err
+			}
+			d, ok := exitDays[id]
+			if !ok || int(before) > d { // not in the cohort, or rehired before this exit
+				return nil
+			}
+			after := d - int(before) // days from the exit to the rehire
+			if prev, seen := firstRehire[id]; !seen || after < prev {
+				firstRehire[id] = after
+			}
+			return nil
+		})
 	if err != nil {
 		return stats.KMCurve{}, err
+	}
+	for id, after := range firstRehire {
+		d := exitDays[id]
+		c := counts[d]
+		c[1]--
+		counts[d] = c
+		c = counts[after]
+		c[0]++
+		counts[after] = c
 	}
 	return kaplanMeier(counts, daysPerMonth), nil
 }

@@ -224,6 +224,12 @@ func TestHumanCapital(t *testing.T) {
 		if b.Suppressed || b.N == nil || *b.N != 20+voluntary {
 			t.Errorf("%s: boomerang 12m %+v", mode, b)
 		}
+		// Kaplan–Meier by hand: at 6 months all n are at risk and one is rehired; the year's leavers are
+		// censored at under 10 months; at 11 months the 19 old leavers left at risk see one rehire.
+		n := float64(20 + voluntary)
+		if v := val("boomerang_rate_12m"); !near(v, 100*(1-(n-1)/n*18/19)) {
+			t.Errorf("%s: boomerang 12m %v, want %v", mode, v, 100*(1-(n-1)/n*18/19))
+		}
 		if v := val("alumni_enps"); !near(v, 12.5) || *fs["alumni_enps"].N != 8 {
 			t.Errorf("%s: alumni eNPS %v (n %v)", mode, v, fs["alumni_enps"].N)
 		}
