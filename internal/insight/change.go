@@ -231,7 +231,7 @@ func (s *Service) changeFromCube(ctx context.Context, st session, f Filter, byDr
 		return tally{}, err
 	}
 	if st.w.hasTail(srcPivot) {
-		old, fresh, err := s.pivotTail(ctx, st.tenant, st.w.get(srcPivot), true)
+		old, fresh, err := s.pivotTail(ctx, st, true)
 		if err != nil {
 			return tally{}, err
 		}

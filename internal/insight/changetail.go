@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -135,7 +136,15 @@ func (s *Service) changeItemsOf(r pivotRow, add func(item string, a, b int)) {
 //
 // Unpaired (the reports counting responses one by one), only the responses with a newer submission are
 // read (PREWHERE: only their granules beyond the id column); their prev_ fields are not filled in.
-func (s *Service) pivotTail(ctx context.Context, tenantID string, wm uint64, paired bool) (old, fresh []pivotRow, err error) {
+//
+// Reports of the same session state share one read (see sharedTail): its rows must not be modified.
+func (s *Service) pivotTail(ctx context.Context, st session, paired bool) (old, fresh []pivotRow, err error) {
+	key := tailKey{tenant: st.tenant, wm: st.w.get(srcPivot), fp: st.pivotTail, paired: paired}
+	e := s.tails.get(key, func() ([]pivotRow, []pivotRow, error) { return s.readPivotTail(ctx, key.tenant, key.wm, paired) })
+	return e.old, e.fresh, e.err
+}
+
+func (s *Service) readPivotTail(ctx context.Context, tenantID string, wm uint64, paired bool) (old, fresh []pivotRow, err error) {
 	alumni, aArgs := newer("alumnus_id", tenantID, wm)
 	ids, idArgs := newer("response_id", tenantID, wm)
 	cur, curArgs := current(tenantID, wm)
@@ -249,7 +258,7 @@ func (s *Service) startPivotTail(ctx context.Context, st session) func() ([]sign
 	go func() {
 		defer close(done)
 		var old, fresh []pivotRow
-		old, fresh, err = s.pivotTail(ctx, st.tenant, st.w.get(srcPivot), false)
+		old, fresh, err = s.pivotTail(ctx, st, false)
 		for _, r := range old {
 			rows = append(rows, signedRow{r, -1})
 		}
@@ -289,4 +298,58 @@ func (st session) compactedOnly() session {
 	tail[srcPivot] = false
 	st.w.tail = tail
 	return st
+}
+
+// tailKey names one read of the pivot tail: the rows newer than the watermark are the same while the
+// fingerprint of response_facts beyond it (count, newest version) is.
+type tailKey struct {
+	tenant string
+	wm, fp uint64
+	paired bool
+}
+
+type tailEntry struct {
+	done       chan struct{}
+	old, fresh []pivotRow
+	err        error
+}
+
+// sharedTail lets the reports of one page (and the requests in between compactor passes) read the pivot
+// tail once: a few hundred milliseconds on a large tenant, for each of half a dozen panels otherwise.
+// Failed reads are not kept.
+type sharedTail struct {
+	mu      sync.Mutex
+	entries map[tailKey]*tailEntry
+}
+
+// maxSharedTails bounds the reads kept; beyond it the oldest state goes (a new pass or submission makes
+// the older keys useless anyway).
+const maxSharedTails = 32
+
+func (t *sharedTail) get(key tailKey, read func() ([]pivotRow, []pivotRow, error)) *tailEntry {
+	t.mu.Lock()
+	if e, ok := t.entries[key]; ok {
+		t.mu.Unlock()
+		<-e.done
+		if e.err == nil {
+			return e
+		}
+		return t.get(key, read) // the read it waited for failed: try again
+	}
+	if t.entries == nil || len(t.entries) >= maxSharedTails {
+		t.entries = map[tailKey]*tailEntry{}
+	}
+	e := &tailEntry{done: make(chan struct{})}
+	t.entries[key] = e
+	t.mu.Unlock()
+	e.old, e.fresh, e.err = read()
+	if e.err != nil {
+		t.mu.Lock()
+		if t.entries[key] == e {
+			delete(t.entries, key)
+		}
+		t.mu.Unlock()
+	}
+	close(e.done)
+	return e
 }

@@ -461,7 +461,7 @@ func (s *Service) surveyFromCube(ctx context.Context, st session, f Filter, tall
 	if err != nil || !st.w.hasTail(srcPivot) {
 		return err
 	}
-	old, fresh, err := s.pivotTail(ctx, st.tenant, st.w.get(srcPivot), false)
+	old, fresh, err := s.pivotTail(ctx, st, false)
 	if err != nil {
 		return err
 	}

@@ -142,6 +142,9 @@ type session struct {
 	// sqlTail keeps the responses newer than the watermark in the reports' SQL (pivotRows) rather than
 	// adding them in Go (startPivotTail): the slower reference the tests compare with.
 	sqlTail bool
+	// pivotTail fingerprints the response_facts rows newer than the pivot watermark (how many, the
+	// newest version): the rows pivotTail reads are the same while it is, so reports share them.
+	pivotTail uint64
 }
 
 // tailChecks are the queries telling whether a tenant has rows newer than a source's watermark. The
@@ -174,6 +177,7 @@ func (s *Service) start(ctx context.Context, tenantID string, srcs ...string) (s
 	}
 	tail := map[string]bool{}
 	base := map[string]uint64{}
+	var fingerprint uint64
 	if len(srcs) > 0 {
 		// One round trip: whether each source has rows newer than its watermark, and the base of each
 		// cube fed by one of them.
@@ -193,7 +197,16 @@ func (s *Service) start(ctx context.Context, tenantID string, srcs ...string) (s
 				kinds = append(kinds, cb.kind)
 			}
 		}
-		flags := make([]uint64, len(srcs)+len(kinds))
+		fp := slices.Contains(srcs, srcPivot)
+		if fp {
+			// Cheap: response_facts is ordered by version after the tenant.
+			q.add(", (SELECT cityHash64(count(), max(version)) FROM response_facts WHERE tenant_id = ? AND version > ?)",
+				tenantID, at[srcPivot])
+		}
+		flags := make([]uint64, len(srcs)+len(kinds), len(srcs)+len(kinds)+1)
+		if fp {
+			flags = append(flags, 0)
+		}
 		dest := make([]any, len(flags))
 		for i := range flags {
 			dest[i] = &flags[i]
@@ -207,9 +220,13 @@ func (s *Service) start(ctx context.Context, tenantID string, srcs ...string) (s
 		for i, k := range kinds {
 			base[k] = flags[len(srcs)+i]
 		}
+		if fp {
+			fingerprint = flags[len(flags)-1]
+		}
 	}
 	s.maybeCompact(ctx)
-	return session{tenant: tenantID, min: min, w: watermarks{at: at, tail: tail}, base: base, sqlTail: s.noCubes}, nil
+	return session{tenant: tenantID, min: min, w: watermarks{at: at, tail: tail}, base: base, sqlTail: s.noCubes,
+		pivotTail: fingerprint}, nil
 }
 
 // query runs a SELECT and calls each for every row.

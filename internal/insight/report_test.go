@@ -474,3 +474,36 @@ func TestThemes(t *testing.T) {
 		}
 	})
 }
+
+// TestSharedTailFollowsNewRows: reports share one read of the responses newer than the watermark, and a
+// submission (or an edit) after it is in the next report, with no compactor pass in between.
+func TestSharedTailFollowsNewRows(t *testing.T) {
+	f := newFixture(t, "t1")
+	batch := func(prefix string, n int, truth string) []resp {
+		var rs []resp
+		for i := 0; i < n; i++ {
+			rs = append(rs, resp{alumnus: fmt.Sprint(prefix, i), reason: "personal", trueReason: truth, rec: 5, ret: 3})
+		}
+		return rs
+	}
+	f.submit(batch("a", 6, "personal")...)
+	f.compact()
+	changed := func(want int, when string) {
+		t.Helper()
+		rep, err := f.svc.CandourGap(f.ctx, "t1", Filter{}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ch := rep.Changed.Changed; ch == nil || ch.Count != want {
+			t.Fatalf("%s: changed %+v, want %d", when, ch, want)
+		}
+	}
+	f.submit(batch("b", 6, "compensation")...)
+	changed(6, "after the first batch")
+	changed(6, "again, from the shared read")
+	f.submit(batch("c", 5, "manager")...)
+	changed(11, "after the second batch")
+	// An edit: b0 now says personal after all.
+	f.submit(resp{alumnus: "b0", reason: "personal", trueReason: "personal", rec: 5, ret: 3})
+	changed(10, "after the edit")
+}

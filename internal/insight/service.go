@@ -89,6 +89,7 @@ type Service struct {
 	runErr      error         // the outcome of the last pass
 	lastCompact time.Time
 	wg          sync.WaitGroup
+	tails       sharedTail // the pivot tail read once per state, shared by reports
 }
 
 // New returns a Service. The catalog tells which questions carry which metric and driver tags.

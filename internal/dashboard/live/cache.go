@@ -209,3 +209,9 @@ func (c *cachedInsights) HumanCapital(ctx context.Context, tenantID string, fy i
 func (c *cachedInsights) ExportDisclosure(ctx context.Context, tenantID, actor string, fy int, format string, w io.Writer) error {
 	return c.next.ExportDisclosure(ctx, tenantID, actor, fy, format, w)
 }
+
+func (c *cachedInsights) ChoiceCounts(ctx context.Context, tenantID string, f insight.Filter, metric string, by insight.Dim) (map[string]map[string]int, error) {
+	return get(ctx, c.reportCache, fmt.Sprintf("%s\x00choices\x00%s\x00%s\x00%s", tenantID, metric, by, filterKey(f)), func(ctx context.Context) (map[string]map[string]int, error) {
+		return c.next.ChoiceCounts(ctx, tenantID, f, metric, by)
+	})
+}

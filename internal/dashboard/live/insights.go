@@ -21,6 +21,7 @@ type Insights interface {
 	Change(ctx context.Context, tenantID string, f insight.Filter) (insight.ChangeReport, error)
 	Drivers(ctx context.Context, tenantID string, f insight.Filter) (insight.DriversReport, error)
 	Themes(ctx context.Context, tenantID string, f insight.Filter, by insight.Dim) (insight.ThemesReport, error)
+	ChoiceCounts(ctx context.Context, tenantID string, f insight.Filter, metric string, by insight.Dim) (map[string]map[string]int, error)
 	HumanCapital(ctx context.Context, tenantID string, fy int, department string) (insight.HumanCapitalReport, error)
 	ExportDisclosure(ctx context.Context, tenantID, actor string, fy int, format string, w io.Writer) error
 }

@@ -8,9 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
 
 	"github.com/alumnipulse/alumnipulse/dashboards"
 	"github.com/alumnipulse/alumnipulse/internal/comments"
@@ -175,8 +178,26 @@ func (s *Source) Segments(ctx context.Context, tenantID string) (dashboard.Segme
 
 func (s *Source) readSegments(ctx context.Context, tenantID string) (dashboard.Segments, error) {
 	var out dashboard.Segments
+	// Every response answers a required recommend question, and the answers table is ordered by question:
+	// reading its rows alone finds every segment at a twentieth of the cost of all answers. (A survey set
+	// without one falls back to every answer.)
+	only, args := "", []any{tenantID}
+	if s.d.Surveys != nil {
+		var ids []any
+		all := true
+		for _, sv := range s.d.Surveys.All() {
+			qu, ok := sv.ByMetric(survey.MetricENPS)
+			all = all && ok && qu.Required
+			if ok && !slices.Contains(ids, any(qu.ID)) {
+				ids = append(ids, qu.ID)
+			}
+		}
+		if all && len(ids) > 0 {
+			only, args = " AND question_id IN ?", append(args, clickhouse.GroupSet{Value: ids})
+		}
+	}
 	for _, col := range []string{"department", "tenure_band"} {
-		rows, err := s.d.Conn.Query(ctx, "SELECT DISTINCT "+col+" FROM answers WHERE tenant_id = ? AND "+col+" != '' ORDER BY "+col+" LIMIT 500", tenantID)
+		rows, err := s.d.Conn.Query(ctx, "SELECT DISTINCT "+col+" FROM answers WHERE tenant_id = ?"+only+" AND "+col+" != '' ORDER BY "+col+" LIMIT 500", args...)
 		if err != nil {
 			return out, fmt.Errorf("list %s values: %w", col, err)
 		}

@@ -204,3 +204,81 @@ func TestWavePanels(t *testing.T) {
 		t.Error("an overview of another tenant was accepted")
 	}
 }
+
+// TestRetainableMatchesTheAnswers checks the "could we have kept you" panel, which counts from the
+// insight pivot, against the answers themselves (their latest versions), in total and by department.
+func TestRetainableMatchesTheAnswers(t *testing.T) {
+	a := seeded(t)
+	ctx := context.Background()
+	if err := a.Insight.Compact(ctx); err != nil {
+		t.Fatal(err)
+	}
+	src := live.New(live.Deps{Conn: a.Conn, Comments: a.Comments, Insights: a.Insight, Surveys: a.Surveys, InsightTTL: -1})
+	want := map[string]map[string]int{} // department ("" in total) → choice → n
+	rows, err := a.Conn.Query(ctx, `SELECT department, arrayJoin(choices) AS c, count() FROM answers FINAL
+		WHERE tenant_id = ? AND answered = 1 AND question_id = 'could_have_kept' GROUP BY department, c`, demo.TenantID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var g, c string
+		var n uint64
+		if err := rows.Scan(&g, &c, &n); err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range []string{g, ""} {
+			if want[k] == nil {
+				want[k] = map[string]int{}
+			}
+			want[k][c] += int(n)
+		}
+	}
+	rows.Close()
+	if len(want) < 3 {
+		t.Fatalf("demo answers of could_have_kept: %v", want)
+	}
+	for _, by := range []string{"", "department"} {
+		d, err := src.Compute(ctx, dashboard.Query{TenantID: demo.TenantID, Insight: "retainable", Options: map[string]string{"by": by},
+			Locale: "en", Settings: tenant.Settings{}.WithDefaults()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Suppressed || d.Series == nil {
+			t.Fatalf("by %q: suppressed %+v", by, d)
+		}
+		total := 0
+		for _, n := range want[""] {
+			total += n
+		}
+		if d.N != total {
+			t.Errorf("by %q: n = %d, answers say %d", by, d.N, total)
+		}
+		shown := 0
+		for i, cat := range d.Series.Categories {
+			g := ""
+			if by != "" {
+				g = cat // departments are labelled by their name
+				if want[g] == nil {
+					t.Errorf("by %q: department %q has no answers", by, g)
+				}
+			}
+			gt := 0
+			for _, n := range want[g] {
+				gt += n
+			}
+			for _, l := range d.Series.Lines {
+				p := l.Points[i]
+				if p.Suppressed {
+					continue
+				}
+				shown++
+				if p.N != gt {
+					t.Errorf("by %q, %q, %s: n = %d, answers say %d", by, cat, l.Name, p.N, gt)
+				}
+			}
+		}
+		if shown == 0 {
+			t.Errorf("by %q: nothing shown", by)
+		}
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/google/uuid"
+
 	"github.com/alumnipulse/alumnipulse/internal/dashboard"
 	"github.com/alumnipulse/alumnipulse/internal/textanalysis"
 )
@@ -22,25 +24,50 @@ func (s *Source) cooccurrence(ctx context.Context, q dashboard.Query) (dashboard
 		top = v
 	}
 	where, args := answerWhere(q) // text_analyses has the same segment columns
+	// Without FINAL (which costs ClickHouse a merge of every part on each read): a comment analysed again
+	// after an edit has one row per version, and only its newest counts (even when the edit emptied it, so
+	// comments without terms are read too and dropped here).
 	rows, err := s.d.Conn.Query(ctx, `
-		SELECT terms FROM text_analyses FINAL
-		WHERE `+where+` AND notEmpty(terms)
+		SELECT question_id, response_id, version, terms FROM text_analyses
+		WHERE `+where+`
 		ORDER BY submitted_at DESC
 		LIMIT ?`, append(args, uint64(maxNetworkDocs))...)
 	if err != nil {
 		return dashboard.Data{}, fmt.Errorf("read comment terms: %w", err)
 	}
 	defer rows.Close()
-	var docs [][]string
+	type key struct {
+		question string
+		response uuid.UUID
+	}
+	type doc struct {
+		version uint64
+		terms   []string
+	}
+	latest := map[key]doc{}
+	var order []key
 	for rows.Next() {
-		var terms []string
-		if err := rows.Scan(&terms); err != nil {
+		var k key
+		var d doc
+		if err := rows.Scan(&k.question, &k.response, &d.version, &d.terms); err != nil {
 			return dashboard.Data{}, fmt.Errorf("read comment terms: %w", err)
 		}
-		docs = append(docs, terms)
+		prev, seen := latest[k]
+		if !seen {
+			order = append(order, k)
+		}
+		if !seen || d.version > prev.version {
+			latest[k] = d
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return dashboard.Data{}, fmt.Errorf("read comment terms: %w", err)
+	}
+	docs := make([][]string, 0, len(order))
+	for _, k := range order {
+		if t := latest[k].terms; len(t) > 0 {
+			docs = append(docs, t)
+		}
 	}
 	d := dashboard.Data{N: len(docs), MinN: minN, Network: &dashboard.Network{}}
 	if len(docs) < minN {

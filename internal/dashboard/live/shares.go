@@ -4,11 +4,11 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
-	"github.com/ClickHouse/clickhouse-go/v2"
-
 	"github.com/alumnipulse/alumnipulse/internal/dashboard"
+	"github.com/alumnipulse/alumnipulse/internal/insight"
 	"github.com/alumnipulse/alumnipulse/internal/stats"
 	"github.com/alumnipulse/alumnipulse/internal/suppress"
 	"github.com/alumnipulse/alumnipulse/internal/survey"
@@ -30,57 +30,42 @@ func (s *Source) choiceShares(ctx context.Context, q dashboard.Query, metric, by
 	if s.d.Surveys == nil {
 		return dashboard.Data{}, fmt.Errorf("%s: %w", q.Insight, ErrNotWired)
 	}
-	var questions, surveys []any
 	var choices []survey.Choice
 	for _, sv := range s.d.Surveys.All() {
 		if qu, ok := sv.ByMetric(metric); ok {
-			questions, surveys = append(questions, qu.ID), append(surveys, sv.ID)
-			if choices == nil {
-				choices = qu.AllChoices()
-			}
+			choices = qu.AllChoices()
+			break
 		}
 	}
 	minN := q.Settings.WithDefaults().MinGroupSize
 	lang := q.Locale
-	if len(questions) == 0 {
+	if choices == nil {
 		return dashboard.Data{MinN: minN, Suppressed: true}, nil
 	}
-	group := "''"
+	var dim insight.Dim
 	if by != "" && by != "all" {
 		if _, ok := dims[by]; !ok || by == "wave" || by == "exit_quarter" {
 			return dashboard.Data{}, fmt.Errorf("%s by %q: unknown breakdown", q.Insight, by)
 		}
-		group = by // a fixed column name from the dims table, never from the request
+		dim = insight.Dim(by)
 	}
-	where, args := answerWhere(q)
-	rows, err := s.d.Conn.Query(ctx, `
-		SELECT `+group+` AS g, arrayJoin(choices) AS c, count() AS n
-		FROM answers FINAL
-		WHERE `+where+` AND answered = 1 AND question_id IN ? AND survey_id IN ?
-		GROUP BY g, c`, append(args, clickhouse.GroupSet{Value: questions}, clickhouse.GroupSet{Value: surveys})...)
+	ins, err := s.insights(q)
 	if err != nil {
-		return dashboard.Data{}, fmt.Errorf("read %s answers: %w", metric, err)
+		return dashboard.Data{}, err
 	}
-	defer rows.Close()
-	counts := map[string]map[string]int{}
+	counts, err := ins.ChoiceCounts(ctx, q.TenantID, filterOf(q), metric, dim)
+	if err != nil {
+		return dashboard.Data{}, fmt.Errorf("%s: %w", q.Insight, err)
+	}
 	totals := map[string]int{}
 	var keys []string
-	for rows.Next() {
-		var g, c string
-		var n uint64
-		if err := rows.Scan(&g, &c, &n); err != nil {
-			return dashboard.Data{}, fmt.Errorf("read %s answers: %w", metric, err)
+	for g, cs := range counts {
+		keys = append(keys, g)
+		for _, n := range cs {
+			totals[g] += n // single choice: one code per answer
 		}
-		if counts[g] == nil {
-			counts[g] = map[string]int{}
-			keys = append(keys, g)
-		}
-		counts[g][c] += int(n)
-		totals[g] += int(n) // single choice: one code per answer
 	}
-	if err := rows.Err(); err != nil {
-		return dashboard.Data{}, fmt.Errorf("read %s answers: %w", metric, err)
-	}
+	slices.Sort(keys) // a stable order for the suppression of ties
 	cells := make([]suppress.Cell, len(keys))
 	total := 0
 	for i, k := range keys {
