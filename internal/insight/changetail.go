@@ -139,10 +139,18 @@ func (s *Service) changeItemsOf(r pivotRow, add func(item string, a, b int)) {
 //
 // Reports of the same session state share one read (see sharedTail): its rows must not be modified.
 func (s *Service) pivotTail(ctx context.Context, st session, paired bool) (old, fresh []pivotRow, err error) {
-	key := tailKey{tenant: st.tenant, wm: st.w.get(srcPivot), fp: st.pivotTail, paired: paired}
-	e := s.tails.get(key, func() ([]pivotRow, []pivotRow, error) { return s.readPivotTail(ctx, key.tenant, key.wm, paired) })
-	return e.old, e.fresh, e.err
+	key := tailKey{kind: "pivot", tenant: st.tenant, wm: st.w.get(srcPivot), fp: st.pivotTail}
+	if paired {
+		key.kind = "pairs"
+	}
+	t, err := s.pivotTails.get(key, func() (pivotTailRows, error) {
+		old, fresh, err := s.readPivotTail(ctx, key.tenant, key.wm, paired)
+		return pivotTailRows{old, fresh}, err
+	})
+	return t.old, t.fresh, err
 }
+
+type pivotTailRows struct{ old, fresh []pivotRow }
 
 func (s *Service) readPivotTail(ctx context.Context, tenantID string, wm uint64, paired bool) (old, fresh []pivotRow, err error) {
 	alumni, aArgs := newer("alumnus_id", tenantID, wm)
@@ -300,49 +308,50 @@ func (st session) compactedOnly() session {
 	return st
 }
 
-// tailKey names one read of the pivot tail: the rows newer than the watermark are the same while the
-// fingerprint of response_facts beyond it (count, newest version) is.
+// tailKey names one read of a tail (the rows of a source newer than its watermark): they are the same
+// while the fingerprint of the raw rows beyond the watermark (how many, the newest) is, since those only
+// ever grow.
 type tailKey struct {
+	kind   string // "pivot", "pairs" (the pivot tail paired up) or "funnel"
 	tenant string
 	wm, fp uint64
-	paired bool
 }
 
-type tailEntry struct {
-	done       chan struct{}
-	old, fresh []pivotRow
-	err        error
+type tailEntry[T any] struct {
+	done chan struct{}
+	val  T
+	err  error
 }
 
-// sharedTail lets the reports of one page (and the requests in between compactor passes) read the pivot
-// tail once: a few hundred milliseconds on a large tenant, for each of half a dozen panels otherwise.
+// sharedTail lets the reports of one page (and the requests in between compactor passes) read a tail
+// once: a hundred milliseconds or more on a large tenant, for each of half a dozen panels otherwise.
 // Failed reads are not kept.
-type sharedTail struct {
+type sharedTail[T any] struct {
 	mu      sync.Mutex
-	entries map[tailKey]*tailEntry
+	entries map[tailKey]*tailEntry[T]
 }
 
-// maxSharedTails bounds the reads kept; beyond it the oldest state goes (a new pass or submission makes
+// maxSharedTails bounds the reads kept; beyond it they are all dropped (a new pass or submission makes
 // the older keys useless anyway).
 const maxSharedTails = 32
 
-func (t *sharedTail) get(key tailKey, read func() ([]pivotRow, []pivotRow, error)) *tailEntry {
+func (t *sharedTail[T]) get(key tailKey, read func() (T, error)) (T, error) {
 	t.mu.Lock()
 	if e, ok := t.entries[key]; ok {
 		t.mu.Unlock()
 		<-e.done
 		if e.err == nil {
-			return e
+			return e.val, nil
 		}
 		return t.get(key, read) // the read it waited for failed: try again
 	}
 	if t.entries == nil || len(t.entries) >= maxSharedTails {
-		t.entries = map[tailKey]*tailEntry{}
+		t.entries = map[tailKey]*tailEntry[T]{}
 	}
-	e := &tailEntry{done: make(chan struct{})}
+	e := &tailEntry[T]{done: make(chan struct{})}
 	t.entries[key] = e
 	t.mu.Unlock()
-	e.old, e.fresh, e.err = read()
+	e.val, e.err = read()
 	if e.err != nil {
 		t.mu.Lock()
 		if t.entries[key] == e {
@@ -351,5 +360,5 @@ func (t *sharedTail) get(key tailKey, read func() ([]pivotRow, []pivotRow, error
 		t.mu.Unlock()
 	}
 	close(e.done)
-	return e
+	return e.val, e.err
 }

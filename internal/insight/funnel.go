@@ -119,7 +119,9 @@ func (s *Service) funnel(ctx context.Context, st session, f Filter, by Dim) (Fun
 	var tail []funnelRow
 	var err error
 	if w.hasTail(srcFunnel) {
-		if tail, err = s.funnelTail(ctx, tenantID, wm); err != nil {
+		key := tailKey{kind: "funnel", tenant: tenantID, wm: wm, fp: st.funnelTail}
+		tail, err = s.funnelTails.get(key, func() ([]funnelRow, error) { return s.funnelTail(ctx, tenantID, wm) })
+		if err != nil {
 			return FunnelReport{}, err
 		}
 	}
@@ -303,7 +305,7 @@ func b2i(b bool) int {
 // (normally it runs every minute) and the report is refused rather than done in memory.
 const maxFunnelTail = 50_000
 
-// funnelTail works out the current funnel of the invitations with events newer than the watermark: the
+// funnelTail (its rows are shared by reports: not to be modified) works out the current funnel of the invitations with events newer than the watermark: the
 // stages of their compacted row OR the new events' bits (stages only ever gain bits), so only the new
 // events are read; for brand-new invitations the alumnus's segment is looked up by primary key.
 func (s *Service) funnelTail(ctx context.Context, tenantID string, wm uint64) ([]funnelRow, error) {

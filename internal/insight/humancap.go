@@ -630,12 +630,16 @@ func (s *Service) leavers(ctx context.Context, tenantID string, w watermarks, fi
 // hires counts rehires and referral hires recorded in the year.
 func (s *Service) hires(ctx context.Context, tenantID string, first, last time.Time, department string) (map[HireKind]int, error) {
 	out := map[HireKind]int{}
-	err := query(ctx, s.conn, "read hires", `
-		SELECT toString(event), count() FROM alumni_events
-		WHERE tenant_id = ? AND event IN ('rehired', 'referral') AND at >= toDateTime(?) AND at < toDateTime(?)
-			AND (? = '' OR alumnus_id IN (SELECT alumnus_id FROM alumni WHERE tenant_id = ? AND department = ?))
-		GROUP BY event`,
-		[]any{tenantID, first.Format(time.DateTime), last.AddDate(0, 0, 1).Format(time.DateTime), department, tenantID, department},
+	q := &sqlb{}
+	q.add(`SELECT toString(event), count() FROM alumni_events
+		WHERE tenant_id = ? AND event IN ('rehired', 'referral') AND at >= toDateTime(?) AND at < toDateTime(?)`,
+		tenantID, first.Format(time.DateTime), last.AddDate(0, 0, 1).Format(time.DateTime))
+	if department != "" {
+		// Only then: the sub-select reads the whole registry.
+		q.add(" AND alumnus_id IN (SELECT alumnus_id FROM alumni WHERE tenant_id = ? AND department = ?)", tenantID, department)
+	}
+	q.add(" GROUP BY event")
+	err := query(ctx, s.conn, "read hires", q.String(), q.args,
 		func(r interface{ Scan(...any) error }) error {
 			var ev string
 			var n uint64

@@ -145,6 +145,8 @@ type session struct {
 	// pivotTail fingerprints the response_facts rows newer than the pivot watermark (how many, the
 	// newest version): the rows pivotTail reads are the same while it is, so reports share them.
 	pivotTail uint64
+	// funnelTail does the same for the invitation events newer than the funnel watermark.
+	funnelTail uint64
 }
 
 // tailChecks are the queries telling whether a tenant has rows newer than a source's watermark. The
@@ -177,7 +179,7 @@ func (s *Service) start(ctx context.Context, tenantID string, srcs ...string) (s
 	}
 	tail := map[string]bool{}
 	base := map[string]uint64{}
-	var fingerprint uint64
+	var fpPivotTail, fpFunnelTail uint64
 	if len(srcs) > 0 {
 		// One round trip: whether each source has rows newer than its watermark, and the base of each
 		// cube fed by one of them.
@@ -197,14 +199,18 @@ func (s *Service) start(ctx context.Context, tenantID string, srcs ...string) (s
 				kinds = append(kinds, cb.kind)
 			}
 		}
-		fp := slices.Contains(srcs, srcPivot)
-		if fp {
-			// Cheap: response_facts is ordered by version after the tenant.
+		// Fingerprints of the tails, cheap: response_facts is ordered by version after the tenant, and
+		// invitation_events is partitioned by month.
+		fpPivot, fpFunnel := slices.Contains(srcs, srcPivot), slices.Contains(srcs, srcFunnel)
+		flags := make([]uint64, len(srcs)+len(kinds), len(srcs)+len(kinds)+2)
+		if fpPivot {
 			q.add(", (SELECT cityHash64(count(), max(version)) FROM response_facts WHERE tenant_id = ? AND version > ?)",
 				tenantID, at[srcPivot])
+			flags = append(flags, 0)
 		}
-		flags := make([]uint64, len(srcs)+len(kinds), len(srcs)+len(kinds)+1)
-		if fp {
+		if fpFunnel {
+			q.add(", (SELECT cityHash64(count(), max(at)) FROM invitation_events WHERE tenant_id = ? AND at > toDateTime(?))",
+				tenantID, at[srcFunnel])
 			flags = append(flags, 0)
 		}
 		dest := make([]any, len(flags))
@@ -220,13 +226,17 @@ func (s *Service) start(ctx context.Context, tenantID string, srcs ...string) (s
 		for i, k := range kinds {
 			base[k] = flags[len(srcs)+i]
 		}
-		if fp {
-			fingerprint = flags[len(flags)-1]
+		next := len(srcs) + len(kinds)
+		if fpPivot {
+			fpPivotTail, next = flags[next], next+1
+		}
+		if fpFunnel {
+			fpFunnelTail = flags[next]
 		}
 	}
 	s.maybeCompact(ctx)
 	return session{tenant: tenantID, min: min, w: watermarks{at: at, tail: tail}, base: base, sqlTail: s.noCubes,
-		pivotTail: fingerprint}, nil
+		pivotTail: fpPivotTail, funnelTail: fpFunnelTail}, nil
 }
 
 // query runs a SELECT and calls each for every row.

@@ -507,3 +507,37 @@ func TestSharedTailFollowsNewRows(t *testing.T) {
 	f.submit(resp{alumnus: "b0", reason: "personal", trueReason: "personal", rec: 5, ret: 3})
 	changed(10, "after the edit")
 }
+
+// TestSharedFunnelTailFollowsNewEvents: the funnel's read of the events newer than the watermark is
+// shared, and an event after it is in the next report, with no compactor pass in between.
+func TestSharedFunnelTailFollowsNewEvents(t *testing.T) {
+	f := newFixture(t, "t1")
+	var as []alum
+	for i := 0; i < 12; i++ {
+		as = append(as, alum{name: fmt.Sprint("p", i)})
+	}
+	f.alumni(as...)
+	for i := 0; i < 12; i++ {
+		f.invitation("", fmt.Sprint("i", i), fmt.Sprint("p", i), "3m", "planned", "sent")
+	}
+	f.compact()
+	submitted := func(want int, when string) {
+		t.Helper()
+		rep, err := f.svc.Funnel(f.ctx, "t1", Filter{Values: map[Dim]string{DimWave: "3m"}}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st := rep.Total.Stages; st == nil || st.Submitted != want || st.Sent != 12 {
+			t.Fatalf("%s: %+v, want %d submitted of 12 sent", when, st, want)
+		}
+	}
+	for i := 0; i < 6; i++ {
+		f.event("t1", fmt.Sprint("i", i), "3m", "submitted")
+	}
+	submitted(6, "after six answers")
+	submitted(6, "again, from the shared read")
+	for i := 6; i < 11; i++ {
+		f.event("t1", fmt.Sprint("i", i), "3m", "submitted")
+	}
+	submitted(11, "after five more")
+}

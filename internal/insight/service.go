@@ -89,7 +89,9 @@ type Service struct {
 	runErr      error         // the outcome of the last pass
 	lastCompact time.Time
 	wg          sync.WaitGroup
-	tails       sharedTail // the pivot tail read once per state, shared by reports
+	// The tails read once per data state and shared by reports.
+	pivotTails  sharedTail[pivotTailRows]
+	funnelTails sharedTail[[]funnelRow]
 }
 
 // New returns a Service. The catalog tells which questions carry which metric and driver tags.
