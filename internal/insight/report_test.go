@@ -1,10 +1,15 @@
 package insight
 
 import (
+	"bytes"
+	"context"
 	"fmt"
+	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/alumnipulse/alumnipulse/internal/audit"
 	"github.com/alumnipulse/alumnipulse/internal/stats"
 	"github.com/alumnipulse/alumnipulse/internal/suppress"
 )
@@ -540,4 +545,29 @@ func TestSharedFunnelTailFollowsNewEvents(t *testing.T) {
 		f.event("t1", fmt.Sprint("i", i), "3m", "submitted")
 	}
 	submitted(11, "after five more")
+}
+
+// TestPassOutlivesItsRequest: a report that finds the watermark lagging starts a compactor pass and
+// waits for it; when its request goes away the pass goes on, for the next report.
+func TestPassOutlivesItsRequest(t *testing.T) {
+	f := newFixture(t, "t1")
+	f.submit(resp{alumnus: "a", trueReason: "personal", rec: 5, ret: 3})
+	var logs bytes.Buffer
+	svc := New(f.conn, f.cat, f.tenants, audit.New(f.conn), Options{Margin: time.Nanosecond,
+		Log: slog.New(slog.NewTextHandler(&logs, nil))})
+	// Long enough to read the tenant and the watermarks, shorter than a pass (which settles 200 ms).
+	ctx, cancel := context.WithTimeout(f.ctx, 100*time.Millisecond)
+	defer cancel()
+	_, _ = svc.Funnel(ctx, "t1", Filter{}, "")
+	svc.Close() // waits for the pass
+	if !strings.Contains(logs.String(), "answering from the raw rows") {
+		t.Skipf("the request ended before it started a pass (a slow machine?): %s", logs.String())
+	}
+	w, err := svc.readWatermarks(f.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w[srcPivot] == 0 || w[srcFunnel] == 0 {
+		t.Errorf("the pass was abandoned with its request: watermarks %v", w)
+	}
 }
