@@ -186,20 +186,8 @@ func (s *Service) Compact(ctx context.Context) error {
 
 // touchedTenants lists tenants with rows in (from, to] of a table's ordering column.
 func (s *Service) touchedTenants(ctx context.Context, table, order string, from, to uint64) ([]string, error) {
-	rows, err := s.conn.Query(ctx, "SELECT DISTINCT tenant_id FROM "+table+" WHERE "+order+" > ? AND "+order+" <= ?", from, to)
-	if err != nil {
-		return nil, fmt.Errorf("tenants with new %s: %w", table, err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var t string
-		if err := rows.Scan(&t); err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return s.tenantList(ctx, "tenants with new "+table,
+		"SELECT DISTINCT tenant_id FROM "+table+" WHERE "+order+" > ? AND "+order+" <= ?", from, to)
 }
 
 // chunks returns how many chunks the ids selected by a subquery need.

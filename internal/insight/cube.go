@@ -396,18 +396,19 @@ func (s *Service) insertCounts(ctx context.Context, cb cube, gen uint64, rows st
 }
 
 func (s *Service) distinctTenants(ctx context.Context, table string) ([]string, error) {
-	rows, err := s.conn.Query(ctx, "SELECT DISTINCT tenant_id FROM "+table)
-	if err != nil {
-		return nil, fmt.Errorf("tenants of %s: %w", table, err)
-	}
-	defer rows.Close()
+	return s.tenantList(ctx, "tenants of "+table, "SELECT DISTINCT tenant_id FROM "+table)
+}
+
+// tenantList runs a query of tenant ids.
+func (s *Service) tenantList(ctx context.Context, what, sql string, args ...any) ([]string, error) {
 	var out []string
-	for rows.Next() {
+	err := query(ctx, s.conn, what, sql, args, func(r interface{ Scan(...any) error }) error {
 		var t string
-		if err := rows.Scan(&t); err != nil {
-			return nil, err
+		if err := r.Scan(&t); err != nil {
+			return err
 		}
 		out = append(out, t)
-	}
-	return out, rows.Err()
+		return nil
+	})
+	return out, err
 }

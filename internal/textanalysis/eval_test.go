@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"strings"
@@ -31,15 +32,7 @@ func TestDevSetQuality(t *testing.T) {
 		t.Fatalf("open the development set: %v", err)
 	}
 	defer f.Close()
-	rep, err := Evaluate(context.Background(), f, testAnalyzer(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	if err := rep.WriteText(&out); err != nil {
-		t.Fatal(err)
-	}
-	t.Log("\n" + out.String())
+	rep := evaluateLogged(t, f)
 	if rep.Answers != 150 {
 		t.Errorf("evaluated %d answers, want 150", rep.Answers)
 	}
@@ -80,15 +73,7 @@ func TestOwnSetQuality(t *testing.T) {
 				t.Fatalf("open the test set: %v", err)
 			}
 			defer f.Close()
-			rep, err := Evaluate(context.Background(), f, testAnalyzer(t))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var out bytes.Buffer
-			if err := rep.WriteText(&out); err != nil {
-				t.Fatal(err)
-			}
-			t.Log("\n" + out.String())
+			rep := evaluateLogged(t, f)
 			if rep.Answers != set.answers {
 				t.Errorf("evaluated %d answers, want %d", rep.Answers, set.answers)
 			}
@@ -202,4 +187,19 @@ func TestEvaluateBadLines(t *testing.T) {
 	if _, err := Evaluate(ctx, strings.NewReader(good), testAnalyzer(t)); err == nil {
 		t.Error("Evaluate ignored a cancelled context")
 	}
+}
+
+// evaluateLogged evaluates a labelled set and logs the report.
+func evaluateLogged(t *testing.T, r io.Reader) *EvalReport {
+	t.Helper()
+	rep, err := Evaluate(context.Background(), r, testAnalyzer(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := rep.WriteText(&out); err != nil {
+		t.Fatal(err)
+	}
+	t.Log("\n" + out.String())
+	return rep
 }

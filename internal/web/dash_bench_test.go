@@ -2,15 +2,13 @@ package web_test
 
 import (
 	"net/http"
-	"net/http/httptest"
 	"net/url"
-	"slices"
 	"testing"
-	"time"
 
 	"github.com/alumnipulse/alumnipulse/internal/dashboard"
 	"github.com/alumnipulse/alumnipulse/internal/demo"
 	"github.com/alumnipulse/alumnipulse/internal/tenant"
+	"github.com/alumnipulse/alumnipulse/internal/web"
 )
 
 // BenchmarkDashPage measures the server time to render each dashboard page for the demo tenant (2,000
@@ -60,31 +58,9 @@ func BenchmarkDashPage(b *testing.B) {
 				if v, ok := coldViews[p.ID]; ok {
 					views = v
 				}
-				var took []time.Duration
-				size, i := 0, 0
-				for b.Loop() {
-					q := url.Values{}
-					if mode == "cold" {
-						q = views[i%len(views)]
-					}
-					q.Set("lang", "ja")
-					req := httptest.NewRequest("GET", "/dash/"+p.ID+"?"+q.Encode(), nil)
-					req.AddCookie(&http.Cookie{Name: "ap_session", Value: hr.tok})
-					w := httptest.NewRecorder()
-					start := time.Now()
-					env.handler.ServeHTTP(w, req)
-					if (mode == "warm" && i > 0) || (mode == "cold" && i < len(views)) {
-						took = append(took, time.Since(start))
-					}
-					i++
-					if w.Code != http.StatusOK {
-						b.Fatalf("%s: %d", p.ID, w.Code)
-					}
-					size = w.Body.Len()
-				}
-				slices.Sort(took)
-				b.ReportMetric(float64(took[(len(took)*95)/100].Microseconds())/1000, "p95-ms")
-				b.ReportMetric(float64(size), "html-bytes")
+				web.BenchPage(b, env.handler, p.ID, mode, views, func(r *http.Request) {
+					r.AddCookie(&http.Cookie{Name: "ap_session", Value: hr.tok})
+				})
 			})
 		}
 	}
