@@ -84,38 +84,30 @@ func (s *Service) maybeCompact(ctx context.Context) {
 // sharedPass runs a compactor pass, or waits for the one this process is already running.
 func (s *Service) sharedPass(ctx context.Context) error {
 	s.mu.Lock()
-	if done := s.running; done != nil {
-		s.mu.Unlock()
-		select {
-		case <-done:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		return s.runErr
+	done := s.running
+	if done == nil {
+		done = make(chan struct{})
+		s.running = done
+		// The pass outlives the request that started it: others may be waiting for it, and the first
+		// pass over a large tenant (after an upgrade, say) takes longer than a browser may stay.
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			start := s.opts.Now()
+			// Bounded as a background pass is: within the lease that keeps other processes out.
+			pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), compactLease/2)
+			defer cancel()
+			err := s.Compact(pctx)
+			s.mu.Lock()
+			s.running, s.runErr, s.lastCompact = nil, err, s.opts.Now()
+			s.mu.Unlock()
+			close(done)
+			if err == nil {
+				s.opts.Log.Debug("insight compactor pass", "took", s.opts.Now().Sub(start).Round(time.Millisecond))
+			}
+		}()
 	}
-	done := make(chan struct{})
-	s.running = done
 	s.mu.Unlock()
-	start := s.opts.Now()
-	// The pass outlives the request that started it: others may be waiting for it, and the first pass
-	// over a large tenant (after an upgrade, say) takes longer than a browser may stay.
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		// Bounded as a background pass is: within the lease that keeps other processes out.
-		pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), compactLease/2)
-		defer cancel()
-		err := s.Compact(pctx)
-		s.mu.Lock()
-		s.running, s.runErr, s.lastCompact = nil, err, s.opts.Now()
-		s.mu.Unlock()
-		close(done)
-		if err == nil {
-			s.opts.Log.Debug("insight compactor pass", "took", s.opts.Now().Sub(start).Round(time.Millisecond))
-		}
-	}()
 	select {
 	case <-done:
 	case <-ctx.Done():
