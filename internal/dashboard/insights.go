@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/alumnipulse/alumnipulse/internal/yamlfile"
 )
 
 // Shape is the form of the data an insight returns; it decides which chart types can draw it.
@@ -51,7 +53,7 @@ func (o Option) check(v string) error {
 		return nil
 	}
 	if !slices.Contains(o.Values, v) {
-		return fmt.Errorf("must be one of %s%s", strings.Join(o.Values, ", "), suggest(v, o.Values))
+		return fmt.Errorf("must be one of %s%s", strings.Join(o.Values, ", "), yamlfile.Suggest(v, o.Values))
 	}
 	return nil
 }

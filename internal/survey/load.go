@@ -1,10 +1,7 @@
 package survey
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"path"
 	"regexp"
@@ -13,6 +10,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/alumnipulse/alumnipulse/internal/yamlfile"
 )
 
 // maxFileSize bounds one survey file; real ones are a few tens of kilobytes.
@@ -21,7 +20,6 @@ const maxFileSize = 1 << 20
 var (
 	surveyIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
 	codePattern     = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
-	yamlLinePattern = regexp.MustCompile(`line (\d+)`)
 )
 
 // Load reads every *.yaml file at the root of fsys as one survey each and
@@ -38,7 +36,7 @@ func Load(fsys fs.FS) (*Catalog, error) {
 	c := &Catalog{byID: make(map[string]*Survey, len(names))}
 	var errs []*LoadError
 	for _, name := range names {
-		data, err := readLimited(fsys, name)
+		data, err := yamlfile.ReadLimited(fsys, name, maxFileSize)
 		if err != nil {
 			errs = append(errs, &LoadError{File: name, Msg: err.Error()})
 			continue
@@ -50,180 +48,45 @@ func Load(fsys fs.FS) (*Catalog, error) {
 		}
 	}
 	if len(errs) > 0 {
-		return nil, joinLoadErrors(errs)
+		return nil, yamlfile.Join(errs)
 	}
 	return c, nil
-}
-
-// readLimited reads a file, refusing ones larger than maxFileSize.
-func readLimited(fsys fs.FS, name string) ([]byte, error) {
-	f, err := fsys.Open(name)
-	if err != nil {
-		return nil, fmt.Errorf("open: %w", err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("read: %w", err)
-	}
-	if len(data) > maxFileSize {
-		return nil, fmt.Errorf("file larger than %d bytes", maxFileSize)
-	}
-	return data, nil
 }
 
 // Parse decodes and validates one survey file. name is used in errors and must
 // be the survey id plus ".yaml". It returns the survey only when there are no errors.
 func Parse(name string, data []byte) (*Survey, []*LoadError) {
-	d := &decoder{file: name}
-	root := d.document(data)
+	d := &decoder{yamlfile.Decoder{File: name, Kind: "survey"}}
+	root := d.Document(data)
 	if root == nil {
-		return nil, d.errs
+		return nil, d.Errs
 	}
 	s := d.survey(root)
 	if want := strings.TrimSuffix(path.Base(name), ".yaml"); s.ID != "" && s.ID != want {
-		d.errorf(root, "id", "id %q must match the file name %q", s.ID, want+".yaml")
+		d.Errorf(root, "id", "id %q must match the file name %q", s.ID, want+".yaml")
 	}
-	if len(d.errs) > 0 {
+	if len(d.Errs) > 0 {
 		// Cross-question checks run after the walk; report in file order.
-		slices.SortStableFunc(d.errs, func(a, b *LoadError) int { return a.Line - b.Line })
-		return nil, d.errs
+		slices.SortStableFunc(d.Errs, func(a, b *LoadError) int { return a.Line - b.Line })
+		return nil, d.Errs
 	}
 	return s, nil
 }
 
-// decoder walks a yaml.v3 node tree by hand so that every problem is reported
-// with its line and field path, and decoding goes on after the first one.
+// decoder reads one file: the shared walking of yaml.v3 nodes with line and field path (yamlfile),
+// and this package's own structure on top.
 type decoder struct {
-	file string
-	errs []*LoadError
-}
-
-func (d *decoder) errorf(n *yaml.Node, field, format string, args ...any) {
-	line := 0
-	if n != nil {
-		line = n.Line
-	}
-	d.errs = append(d.errs, &LoadError{File: d.file, Line: line, Field: field, Msg: fmt.Sprintf(format, args...)})
-}
-
-// document parses data as exactly one YAML document and returns its root node.
-func (d *decoder) document(data []byte) *yaml.Node {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var doc yaml.Node
-	if err := dec.Decode(&doc); err != nil {
-		if errors.Is(err, io.EOF) {
-			d.errs = append(d.errs, &LoadError{File: d.file, Line: 1, Msg: "empty survey file"})
-		} else {
-			d.yamlError(err)
-		}
-		return nil
-	}
-	var extra yaml.Node
-	switch err := dec.Decode(&extra); {
-	case err == nil:
-		d.errorf(&extra, "", "a survey file holds one YAML document; found another")
-		return nil
-	case !errors.Is(err, io.EOF):
-		d.yamlError(err)
-		return nil
-	}
-	if len(doc.Content) == 0 {
-		d.errs = append(d.errs, &LoadError{File: d.file, Line: 1, Msg: "empty survey file"})
-		return nil
-	}
-	root := doc.Content[0]
-	if root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null" {
-		d.errorf(root, "", "empty survey file")
-		return nil
-	}
-	return root
-}
-
-// yamlError records a YAML syntax error. yaml.v3 reports the problem's line
-// for some errors and the (0-based) start of the enclosing collection for
-// others, and nothing on the first line, so the line is only near the problem.
-func (d *decoder) yamlError(err error) {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	line := 1
-	if m := yamlLinePattern.FindStringSubmatch(msg); m != nil {
-		line, _ = strconv.Atoi(m[1])
-		msg = strings.TrimPrefix(msg, m[0]+": ")
-	}
-	d.errs = append(d.errs, &LoadError{File: d.file, Line: line, Msg: "invalid YAML near this line: " + msg})
-}
-
-// fields checks that n is a mapping whose keys are all allowed, reports unknown
-// and repeated keys, and returns the value node of each key present.
-func (d *decoder) fields(n *yaml.Node, field string, allowed ...string) map[string]*yaml.Node {
-	if n.Kind != yaml.MappingNode {
-		d.errorf(n, field, "must be a mapping (key: value lines), found %s", describe(n))
-		return nil
-	}
-	m := make(map[string]*yaml.Node, len(n.Content)/2)
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
-		if k.Kind != yaml.ScalarNode {
-			d.errorf(k, field, "keys must be plain names, found %s", describe(k))
-			continue
-		}
-		sub := join(field, k.Value)
-		if !slices.Contains(allowed, k.Value) {
-			hint := suggest(k.Value, allowed)
-			if n.Style&yaml.FlowStyle != 0 && v.ShortTag() == "!!null" {
-				hint = ` (a comma inside {…} starts a new key: put text containing ", " in quotes)`
-			}
-			d.errorf(k, sub, "unknown key %q%s", k.Value, hint)
-			continue
-		}
-		if _, dup := m[k.Value]; dup {
-			d.errorf(k, sub, "key %q appears twice", k.Value)
-			continue
-		}
-		m[k.Value] = v
-	}
-	return m
-}
-
-// need reports required keys missing from the mapping n.
-func (d *decoder) need(m map[string]*yaml.Node, n *yaml.Node, field string, keys ...string) {
-	if m == nil {
-		return // n was not a mapping; already reported
-	}
-	for _, k := range keys {
-		if _, ok := m[k]; !ok {
-			d.errorf(n, join(field, k), "missing required key %q", k)
-		}
-	}
-}
-
-// scalar returns the value of a non-null scalar node.
-func (d *decoder) scalar(n *yaml.Node, field string) (string, bool) {
-	if n.Kind != yaml.ScalarNode || n.ShortTag() == "!!null" {
-		d.errorf(n, field, "must be a single value, found %s", describe(n))
-		return "", false
-	}
-	return n.Value, true
-}
-
-// str returns a non-empty string value.
-func (d *decoder) str(n *yaml.Node, field string) string {
-	v, ok := d.scalar(n, field)
-	if ok && strings.TrimSpace(v) == "" {
-		d.errorf(n, field, "must not be empty")
-		return ""
-	}
-	return v
+	yamlfile.Decoder
 }
 
 // code returns a snake_case identifier.
 func (d *decoder) code(n *yaml.Node, field string) string {
-	v, ok := d.scalar(n, field)
+	v, ok := d.Scalar(n, field)
 	if !ok {
 		return ""
 	}
 	if !codePattern.MatchString(v) {
-		d.errorf(n, field, "%q must be snake_case: a lower-case letter, then lower-case letters, digits or _ (at most 64)", v)
+		d.Errorf(n, field, "%q must be snake_case: a lower-case letter, then lower-case letters, digits or _ (at most 64)", v)
 		return ""
 	}
 	return v
@@ -232,7 +95,7 @@ func (d *decoder) code(n *yaml.Node, field string) string {
 func (d *decoder) integer(n *yaml.Node, field string) (int, bool) {
 	var i int
 	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!int" || n.Decode(&i) != nil {
-		d.errorf(n, field, "must be a whole number, found %s", describe(n))
+		d.Errorf(n, field, "must be a whole number, found %s", yamlfile.Describe(n))
 		return 0, false
 	}
 	return i, true
@@ -242,28 +105,19 @@ func (d *decoder) integer(n *yaml.Node, field string) (int, bool) {
 func (d *decoder) boolean(n *yaml.Node, field string) bool {
 	var b bool
 	if n.Kind != yaml.ScalarNode || n.Decode(&b) != nil {
-		d.errorf(n, field, "must be true or false, found %s", describe(n))
+		d.Errorf(n, field, "must be true or false, found %s", yamlfile.Describe(n))
 		return false
 	}
 	return b
 }
 
-// seq returns the items of a sequence node.
-func (d *decoder) seq(n *yaml.Node, field string) []*yaml.Node {
-	if n.Kind != yaml.SequenceNode {
-		d.errorf(n, field, "must be a list, found %s", describe(n))
-		return nil
-	}
-	return n.Content
-}
-
 // l10n decodes a {ja: …, en: …} pair; both translations are required.
 func (d *decoder) l10n(n *yaml.Node, field string) L10n {
 	if n.Kind == yaml.ScalarNode {
-		d.errorf(n, field, "must give both translations, e.g. {ja: …, en: …}")
+		d.Errorf(n, field, "must give both translations, e.g. {ja: …, en: …}")
 		return L10n{}
 	}
-	m := d.fields(n, field, defaultLocale, englishLocale)
+	m := d.Fields(n, field, defaultLocale, englishLocale)
 	if m == nil {
 		return L10n{}
 	}
@@ -271,10 +125,10 @@ func (d *decoder) l10n(n *yaml.Node, field string) L10n {
 	for _, loc := range []string{defaultLocale, englishLocale} {
 		v, ok := m[loc]
 		if !ok {
-			d.errorf(n, join(field, loc), "missing %s translation", loc)
+			d.Errorf(n, yamlfile.Path(field, loc), "missing %s translation", loc)
 			continue
 		}
-		s := d.str(v, join(field, loc))
+		s := d.Str(v, yamlfile.Path(field, loc))
 		if loc == defaultLocale {
 			t.JA = s
 		} else {
@@ -285,25 +139,25 @@ func (d *decoder) l10n(n *yaml.Node, field string) L10n {
 }
 
 func (d *decoder) survey(n *yaml.Node) *Survey {
-	s := &Survey{File: d.file, byID: map[string]*Question{}}
-	m := d.fields(n, "", "id", "version", "title", "intro", "privacy", "questions")
+	s := &Survey{File: d.File, byID: map[string]*Question{}}
+	m := d.Fields(n, "", "id", "version", "title", "intro", "privacy", "questions")
 	if m == nil {
 		return s
 	}
-	d.need(m, n, "", "id", "version", "title", "intro", "privacy", "questions")
+	d.Need(m, n, "", "id", "version", "title", "intro", "privacy", "questions")
 	if v, ok := m["id"]; ok {
-		if id, ok := d.scalar(v, "id"); ok {
+		if id, ok := d.Scalar(v, "id"); ok {
 			if surveyIDPattern.MatchString(id) {
 				s.ID = id
 			} else {
-				d.errorf(v, "id", "%q must be lower-case letters, digits and hyphens (at most 64)", id)
+				d.Errorf(v, "id", "%q must be lower-case letters, digits and hyphens (at most 64)", id)
 			}
 		}
 	}
 	if v, ok := m["version"]; ok {
 		if ver, ok := d.integer(v, "version"); ok {
 			if ver < 1 {
-				d.errorf(v, "version", "must be 1 or more")
+				d.Errorf(v, "version", "must be 1 or more")
 			}
 			s.Version = ver
 		}
@@ -326,15 +180,15 @@ func (d *decoder) survey(n *yaml.Node) *Survey {
 func (d *decoder) privacy(n *yaml.Node) Privacy {
 	const f = "privacy"
 	var p Privacy
-	m := d.fields(n, f, "min_group_size", "hr", "leadership", "notice")
+	m := d.Fields(n, f, "min_group_size", "hr", "leadership", "notice")
 	if m == nil {
 		return p
 	}
-	d.need(m, n, f, "min_group_size", "hr", "leadership", "notice")
+	d.Need(m, n, f, "min_group_size", "hr", "leadership", "notice")
 	if v, ok := m["min_group_size"]; ok {
 		if size, ok := d.integer(v, f+".min_group_size"); ok {
 			if size < minPrivacyGroupSize {
-				d.errorf(v, f+".min_group_size", "must be at least %d: smaller groups expose individuals", minPrivacyGroupSize)
+				d.Errorf(v, f+".min_group_size", "must be at least %d: smaller groups expose individuals", minPrivacyGroupSize)
 			}
 			p.MinGroupSize = size
 		}
@@ -345,7 +199,7 @@ func (d *decoder) privacy(n *yaml.Node) Privacy {
 		p.Notice = d.l10n(v, f+".notice")
 		for _, loc := range []string{defaultLocale, englishLocale} {
 			if s := p.Notice.In(loc); s != "" && !strings.Contains(s, MinGroupSizePlaceholder) {
-				d.errorf(v, f+".notice."+loc, "must state the minimum group size with %s", MinGroupSizePlaceholder)
+				d.Errorf(v, f+".notice."+loc, "must state the minimum group size with %s", MinGroupSizePlaceholder)
 			}
 		}
 	}
@@ -358,15 +212,15 @@ func (d *decoder) visibility(n *yaml.Node, field string, allowed ...string) []st
 		return nil
 	}
 	var out []string
-	for i, item := range d.seq(n, field) {
+	for i, item := range d.Seq(n, field) {
 		f := fmt.Sprintf("%s[%d]", field, i)
-		v, ok := d.scalar(item, f)
+		v, ok := d.Scalar(item, f)
 		switch {
 		case !ok:
 		case !slices.Contains(allowed, v):
-			d.errorf(item, f, "%q is not allowed here; allowed: %s", v, strings.Join(allowed, ", "))
+			d.Errorf(item, f, "%q is not allowed here; allowed: %s", v, strings.Join(allowed, ", "))
 		case slices.Contains(out, v):
-			d.errorf(item, f, "%q is listed twice", v)
+			d.Errorf(item, f, "%q is listed twice", v)
 		default:
 			out = append(out, v)
 		}
@@ -378,9 +232,9 @@ func (d *decoder) visibility(n *yaml.Node, field string, allowed ...string) []st
 var questionKeys = []string{"id", "type", "text", "help", "required", "show_if", "choices", "other", "taxonomy", "low", "high", "metric", "driver"}
 
 func (d *decoder) questions(s *Survey, n *yaml.Node) {
-	items := d.seq(n, "questions")
+	items := d.Seq(n, "questions")
 	if n.Kind == yaml.SequenceNode && len(items) == 0 {
-		d.errorf(n, "questions", "a survey needs at least one question")
+		d.Errorf(n, "questions", "a survey needs at least one question")
 	}
 	var parsed []*rawQuestion
 	index := map[string]int{} // question id → position, to tell "later" from "missing"
@@ -394,7 +248,7 @@ func (d *decoder) questions(s *Survey, n *yaml.Node) {
 		q := rq.q
 		if q.ID != "" {
 			if first, dup := s.byID[q.ID]; dup {
-				d.errorf(rq.id, f+".id", "duplicate question id %q (first on line %d)", q.ID, first.Line)
+				d.Errorf(rq.id, f+".id", "duplicate question id %q (first on line %d)", q.ID, first.Line)
 			} else {
 				index[q.ID] = i
 				s.byID[q.ID] = q
@@ -413,14 +267,14 @@ func (d *decoder) questions(s *Survey, n *yaml.Node) {
 		}
 		if q.Metric != "" {
 			if first, dup := metricAt[q.Metric]; dup {
-				d.errorf(rq.metric, rq.field+".metric", "metric %q is already on %q (line %d)", q.Metric, first.ID, first.Line)
+				d.Errorf(rq.metric, rq.field+".metric", "metric %q is already on %q (line %d)", q.Metric, first.ID, first.Line)
 			} else {
 				metricAt[q.Metric] = q
 			}
 		}
 		if q.Driver != "" {
 			if first, dup := driverAt[q.Driver]; dup {
-				d.errorf(rq.driver, rq.field+".driver", "driver %q is already on %q (line %d)", q.Driver, first.ID, first.Line)
+				d.Errorf(rq.driver, rq.field+".driver", "driver %q is already on %q (line %d)", q.Driver, first.ID, first.Line)
 			} else {
 				driverAt[q.Driver] = q
 			}
@@ -438,23 +292,23 @@ type rawQuestion struct {
 
 // question decodes one question and checks everything that needs no other question.
 func (d *decoder) question(n *yaml.Node, f string) *rawQuestion {
-	m := d.fields(n, f, questionKeys...)
+	m := d.Fields(n, f, questionKeys...)
 	if m == nil {
 		return nil
 	}
 	q := &Question{Line: n.Line}
 	rq := &rawQuestion{q: q, field: f, id: n, showIf: m["show_if"], metric: m["metric"], driver: m["driver"]}
-	d.need(m, n, f, "id", "type", "text")
+	d.Need(m, n, f, "id", "type", "text")
 	if v, ok := m["id"]; ok {
 		rq.id = v
 		q.ID = d.code(v, f+".id")
 	}
 	if v, ok := m["type"]; ok {
-		if t, ok := d.scalar(v, f+".type"); ok {
+		if t, ok := d.Scalar(v, f+".type"); ok {
 			if slices.Contains(types, Type(t)) {
 				q.Type = Type(t)
 			} else {
-				d.errorf(v, f+".type", "unknown question type %q; known: %s", t, typeList())
+				d.Errorf(v, f+".type", "unknown question type %q; known: %s", t, typeList())
 			}
 		}
 	}
@@ -477,17 +331,17 @@ func (d *decoder) question(n *yaml.Node, f string) *rawQuestion {
 			return nil
 		}
 		if q.Type != "" && !fits {
-			d.errorf(v, f+"."+key, "only %s questions take %q", types, key)
+			d.Errorf(v, f+"."+key, "only %s questions take %q", types, key)
 			return nil
 		}
 		return v
 	}
 	if v := onlyFor("taxonomy", "single and multi", choice); v != nil {
-		if t, ok := d.scalar(v, f+".taxonomy"); ok {
+		if t, ok := d.Scalar(v, f+".taxonomy"); ok {
 			if t == taxonomyReasons {
 				q.Taxonomy = t
 			} else {
-				d.errorf(v, f+".taxonomy", "unknown taxonomy %q; known: %s", t, taxonomyReasons)
+				d.Errorf(v, f+".taxonomy", "unknown taxonomy %q; known: %s", t, taxonomyReasons)
 			}
 		}
 	}
@@ -495,7 +349,7 @@ func (d *decoder) question(n *yaml.Node, f string) *rawQuestion {
 		q.Choices = d.choices(v, f+".choices", q.Taxonomy == taxonomyReasons)
 	} else if choice {
 		if _, given := m["choices"]; !given {
-			d.errorf(n, f+".choices", "%s questions need choices", q.Type)
+			d.Errorf(n, f+".choices", "%s questions need choices", q.Type)
 		}
 	}
 	if v := onlyFor("other", "single and multi", choice); v != nil {
@@ -517,11 +371,11 @@ func (d *decoder) question(n *yaml.Node, f string) *rawQuestion {
 			given bool
 		}{{"low", low}, {"high", high}} {
 			if !end.given && (q.Type == Likert || low != high) {
-				d.errorf(n, f+"."+end.key, "missing the %s end label: %s questions need both low and high", end.key, q.Type)
+				d.Errorf(n, f+"."+end.key, "missing the %s end label: %s questions need both low and high", end.key, q.Type)
 			}
 		}
 		if low && high && q.Low != (L10n{}) && q.Low == q.High {
-			d.errorf(m["high"], f+".high", "low and high labels are the same")
+			d.Errorf(m["high"], f+".high", "low and high labels are the same")
 		}
 	}
 	if v := onlyFor("driver", "likert", q.Type == Likert); v != nil {
@@ -529,7 +383,7 @@ func (d *decoder) question(n *yaml.Node, f string) *rawQuestion {
 			if _, ok := ReasonByCode(code); ok {
 				q.Driver = code
 			} else {
-				d.errorf(v, f+".driver", "driver %q is not a reason code; known: %s", code, reasonList())
+				d.Errorf(v, f+".driver", "driver %q is not a reason code; known: %s", code, reasonList())
 			}
 		}
 	}
@@ -550,30 +404,30 @@ func (d *decoder) metric(q *Question, n *yaml.Node, f, metric string) {
 			known = append(known, k)
 		}
 		slices.Sort(known)
-		d.errorf(n, f, "unknown metric %q%s; known: %s", metric, suggest(metric, known), strings.Join(known, ", "))
+		d.Errorf(n, f, "unknown metric %q%s; known: %s", metric, yamlfile.Suggest(metric, known), strings.Join(known, ", "))
 		return
 	}
 	q.Metric = metric
 	if q.Type != "" && q.Type != rule.typ {
-		d.errorf(n, f, "metric %q needs a %s question, not %s", metric, rule.typ, q.Type)
+		d.Errorf(n, f, "metric %q needs a %s question, not %s", metric, rule.typ, q.Type)
 	}
 	if rule.reasons && q.Type == rule.typ && q.Taxonomy != taxonomyReasons {
-		d.errorf(n, f, "metric %q needs `taxonomy: reasons`", metric)
+		d.Errorf(n, f, "metric %q needs `taxonomy: reasons`", metric)
 	}
 }
 
 // choices decodes a choice list. Under the reason taxonomy every code must be a
 // reason code and a label may be left out to use the taxonomy's.
 func (d *decoder) choices(n *yaml.Node, f string, reasons bool) []Choice {
-	items := d.seq(n, f)
+	items := d.Seq(n, f)
 	if n.Kind == yaml.SequenceNode && len(items) == 0 {
-		d.errorf(n, f, "needs at least one choice")
+		d.Errorf(n, f, "needs at least one choice")
 	}
 	var out []Choice
 	seen := map[string]int{}
 	for i, item := range items {
 		cf := fmt.Sprintf("%s[%d]", f, i)
-		m := d.fields(item, cf, "code", "label")
+		m := d.Fields(item, cf, "code", "label")
 		if m == nil {
 			continue
 		}
@@ -583,20 +437,20 @@ func (d *decoder) choices(n *yaml.Node, f string, reasons bool) []Choice {
 			switch first, dup := seen[c.Code]; {
 			case c.Code == "":
 			case c.Code == OtherCode:
-				d.errorf(v, cf+".code", "code %q is reserved: offer it with the question's `other:` key", OtherCode)
+				d.Errorf(v, cf+".code", "code %q is reserved: offer it with the question's `other:` key", OtherCode)
 			case dup:
-				d.errorf(v, cf+".code", "duplicate choice code %q (first on line %d)", c.Code, first)
+				d.Errorf(v, cf+".code", "duplicate choice code %q (first on line %d)", c.Code, first)
 			default:
 				seen[c.Code] = v.Line
 			}
 		} else {
-			d.errorf(item, cf+".code", "missing required key %q", "code")
+			d.Errorf(item, cf+".code", "missing required key %q", "code")
 		}
 		var reason Reason
 		if reasons && c.Code != "" {
 			r, ok := ReasonByCode(c.Code)
 			if !ok {
-				d.errorf(m["code"], cf+".code", "%q is not a reason code (taxonomy: reasons); known: %s", c.Code, reasonList())
+				d.Errorf(m["code"], cf+".code", "%q is not a reason code (taxonomy: reasons); known: %s", c.Code, reasonList())
 			}
 			reason = r
 		}
@@ -605,7 +459,7 @@ func (d *decoder) choices(n *yaml.Node, f string, reasons bool) []Choice {
 		} else if reasons {
 			c.Label = reason.Label
 		} else {
-			d.errorf(item, cf+".label", "missing required key %q", "label")
+			d.Errorf(item, cf+".label", "missing required key %q", "label")
 		}
 		out = append(out, c)
 	}
@@ -615,15 +469,15 @@ func (d *decoder) choices(n *yaml.Node, f string, reasons bool) []Choice {
 // condition decodes show_if: {question: id, equals: v} or {question: id, in: [v, …]}.
 func (d *decoder) condition(s *Survey, index map[string]int, rq *rawQuestion) *Condition {
 	n, f := rq.showIf, rq.field+".show_if"
-	m := d.fields(n, f, "question", "equals", "in")
+	m := d.Fields(n, f, "question", "equals", "in")
 	if m == nil {
 		return nil
 	}
-	d.need(m, n, f, "question")
+	d.Need(m, n, f, "question")
 	eq, hasEq := m["equals"]
 	in, hasIn := m["in"]
 	if hasEq == hasIn {
-		d.errorf(n, f, "give exactly one of `equals: value` or `in: [values]`")
+		d.Errorf(n, f, "give exactly one of `equals: value` or `in: [values]`")
 	}
 	c := &Condition{}
 	var values []*yaml.Node
@@ -632,13 +486,13 @@ func (d *decoder) condition(s *Survey, index map[string]int, rq *rawQuestion) *C
 	case hasEq:
 		values, vf = []*yaml.Node{eq}, func(int) string { return f + ".equals" }
 	case hasIn:
-		values, vf = d.seq(in, f+".in"), func(i int) string { return fmt.Sprintf("%s.in[%d]", f, i) }
+		values, vf = d.Seq(in, f+".in"), func(i int) string { return fmt.Sprintf("%s.in[%d]", f, i) }
 		if in.Kind == yaml.SequenceNode && len(values) == 0 {
-			d.errorf(in, f+".in", "needs at least one value")
+			d.Errorf(in, f+".in", "needs at least one value")
 		}
 	}
 	for i, v := range values {
-		if s, ok := d.scalar(v, vf(i)); ok {
+		if s, ok := d.Scalar(v, vf(i)); ok {
 			c.In = append(c.In, s)
 		}
 	}
@@ -646,7 +500,7 @@ func (d *decoder) condition(s *Survey, index map[string]int, rq *rawQuestion) *C
 	if !ok {
 		return nil
 	}
-	ref, ok := d.scalar(qn, f+".question")
+	ref, ok := d.Scalar(qn, f+".question")
 	if !ok {
 		return nil
 	}
@@ -654,18 +508,18 @@ func (d *decoder) condition(s *Survey, index map[string]int, rq *rawQuestion) *C
 	target, known := s.byID[ref]
 	switch pos := index[ref]; {
 	case !known:
-		d.errorf(qn, f+".question", "unknown question %q", ref)
+		d.Errorf(qn, f+".question", "unknown question %q", ref)
 		return nil
 	case pos == rq.pos:
-		d.errorf(qn, f+".question", "a question cannot depend on itself")
+		d.Errorf(qn, f+".question", "a question cannot depend on itself")
 		return nil
 	case pos > rq.pos:
-		d.errorf(qn, f+".question", "%q comes later in the survey; show_if may only refer to earlier questions", ref)
+		d.Errorf(qn, f+".question", "%q comes later in the survey; show_if may only refer to earlier questions", ref)
 		return nil
 	}
 	for i, v := range c.In {
 		if msg := fitsAnswer(target, v); msg != "" {
-			d.errorf(values[i], vf(i), "%q can never be an answer to %q: %s", v, ref, msg)
+			d.Errorf(values[i], vf(i), "%q can never be an answer to %q: %s", v, ref, msg)
 		}
 	}
 	return c
@@ -705,35 +559,6 @@ func (q *Question) scaleBounds() (lo, hi int) {
 	return LikertMin, LikertMax
 }
 
-func join(field, key string) string {
-	if field == "" {
-		return key
-	}
-	return field + "." + key
-}
-
-// describe names a node's kind for messages.
-func describe(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.AliasNode:
-		return "an alias (*" + n.Value + "); aliases are not supported"
-	case yaml.ScalarNode:
-		if n.ShortTag() == "!!null" {
-			return "nothing"
-		}
-		v := n.Value
-		if len(v) > 40 {
-			v = v[:40] + "…"
-		}
-		return strconv.Quote(v)
-	}
-	return "unexpected YAML"
-}
-
 func typeList() string {
 	s := make([]string, len(types))
 	for i, t := range types {
@@ -748,42 +573,4 @@ func reasonList() string {
 		s[i] = r.Code
 	}
 	return strings.Join(s, ", ")
-}
-
-// suggest returns ` (did you mean "x"?)` for the allowed name closest to a typo.
-func suggest(got string, allowed []string) string {
-	best, bestDist := "", 3
-	for _, a := range allowed {
-		if dist := editDistance(got, a); dist < bestDist {
-			best, bestDist = a, dist
-		}
-	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-// editDistance is the Levenshtein distance between short ASCII-ish names.
-func editDistance(a, b string) int {
-	if len(a) > 64 || len(b) > 64 {
-		return 64
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
