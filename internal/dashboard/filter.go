@@ -13,7 +13,7 @@ import (
 
 // Filters narrow every panel of a page. They travel in the URL query, so a filtered view is a shareable link.
 type Filters struct {
-	// Period: "" or "all" (everything), "12m" / "24m" (the last 12 / 24 months), "fy" (the current fiscal
+	// Period: "" or "all" (everything), "12m" / "24m" (this month and the 11 / 23 before it), "fy" (the current fiscal
 	// year, April–March) or "fy2025" (the fiscal year starting April 2025). Which date the period applies to
 	// (answer submitted, invitation planned, exit) is each insight's definition.
 	Period     string
@@ -139,10 +139,14 @@ func (f Filters) Range(now time.Time, loc *time.Location) (from, to time.Time) {
 	now = now.In(loc)
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
 	switch p := f.Period; {
-	case p == "12m":
-		return today.AddDate(-1, 0, 1), today.AddDate(0, 0, 1)
-	case p == "24m":
-		return today.AddDate(-2, 0, 1), today.AddDate(0, 0, 1)
+	case p == "12m" || p == "24m":
+		// This month and the 11 (23) before it, whole months: the insight counts are kept by month.
+		n := 12
+		if p == "24m" {
+			n = 24
+		}
+		month := time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, loc)
+		return month.AddDate(0, 1-n, 0), month.AddDate(0, 1, 0)
 	case p == "fy":
 		y := FiscalYear(now)
 		return fiscalStart(y, loc), fiscalStart(y+1, loc)

@@ -212,6 +212,17 @@ func TestFilterRange(t *testing.T) {
 			t.Errorf("%s: %s – %s, want %s – %s", tc.period, from.Format("2006-01-02"), to.Format("2006-01-02"), tc.from, tc.to)
 		}
 	}
+	// Mid-month, the last months are whole months, this one included (the insight counts are monthly).
+	mid := time.Date(2026, 11, 22, 10, 0, 0, 0, jst)
+	for _, tc := range []struct{ period, from, to string }{
+		{"12m", "2025-12-01", "2026-12-01"},
+		{"24m", "2024-12-01", "2026-12-01"},
+	} {
+		from, to := dashboard.Filters{Period: tc.period}.Range(mid, jst)
+		if from.Format("2006-01-02") != tc.from || to.Format("2006-01-02") != tc.to || from.Location() != jst {
+			t.Errorf("%s mid-month: %s – %s, want %s – %s", tc.period, from, to, tc.from, tc.to)
+		}
+	}
 	f, problems := dashboard.ParseFilters(url.Values{"department": {"営業\x00部"}, "tenure_band": {"<script src=x>"}, "period": {"fy1899"}})
 	if f != (dashboard.Filters{}) || len(problems) != 3 {
 		t.Errorf("bad values accepted: %+v %+v", f, problems)

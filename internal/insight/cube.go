@@ -20,7 +20,7 @@ import (
 // contributions of the current rows.
 //
 // A cube answers a filter only on the dimensions it keeps and a period that starts and ends on its
-// buckets (UTC); the report scans its source otherwise.
+// buckets (months or quarters in Japan time, see bucketZone); the report scans its source otherwise.
 type cube struct {
 	kind string
 	src  string
@@ -33,6 +33,14 @@ type cube struct {
 	// contrib is a SELECT of cubeColumns and cnt from rows (source columns in cols and a sign).
 	contrib func(s *Service, cb cube, rows string, args []any) (string, []any)
 }
+
+// bucketZone is the time zone of the cubes' month and quarter buckets: Japan's, where alumnipulse's tenants
+// are, so that a fiscal year or a month as a Japanese tenant counts it (from midnight JST) is whole
+// buckets. Japan has no daylight saving time, so a fixed offset is exact. A period starting at midnight
+// elsewhere is answered by scanning.
+const bucketZone = "Asia/Tokyo"
+
+var bucketLoc = time.FixedZone("JST", 9*60*60)
 
 // cubeTables are the tables holding a source's rows as the compactor emitted them.
 var cubeTables = map[string]string{srcPivot: "response_pivot", srcFunnel: "invitation_funnel", srcText: "insight_text"}
@@ -103,13 +111,14 @@ func (cb cube) segment() string {
 			parts = append(parts, "'' AS "+string(d))
 		}
 	}
-	// A plain DateTime of the bucket's first second in UTC (the columns' own time zone may differ).
+	// A plain DateTime of the bucket's first second, midnight in bucketZone (the columns' own time zone
+	// may differ).
 	b := "toDateTime(toUInt32(0))"
 	switch cb.bucket {
 	case "month":
-		b = "toDateTime(toUInt32(toDateTime(toStartOfMonth(" + cb.period + ", 'UTC'), 'UTC')))"
+		b = "toDateTime(toUInt32(toDateTime(toStartOfMonth(" + cb.period + ", '" + bucketZone + "'), '" + bucketZone + "')))"
 	case "quarter":
-		b = "toDateTime(toUInt32(toDateTime(toStartOfQuarter(" + cb.period + ", 'UTC'), 'UTC')))"
+		b = "toDateTime(toUInt32(toDateTime(toStartOfQuarter(" + cb.period + ", '" + bucketZone + "'), '" + bucketZone + "')))"
 	}
 	return strings.Join(parts, ", ") + ", " + b + " AS bucket"
 }
@@ -130,7 +139,7 @@ func (cb cube) covers(f Filter, by ...Dim) bool {
 		if t.IsZero() {
 			continue
 		}
-		u := t.UTC()
+		u := t.In(bucketLoc)
 		if cb.bucket == "" || u.Day() != 1 || u.Hour() != 0 || u.Minute() != 0 || u.Second() != 0 || u.Nanosecond() != 0 ||
 			(cb.bucket == "quarter" && (u.Month()-1)%3 != 0) {
 			return false

@@ -13,7 +13,7 @@ import (
 // not.
 func cubeReports(f *fixture) map[string]func() (any, error) {
 	ctx, svc := f.ctx, f.svc
-	q3 := time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)
+	q3 := time.Date(2025, 7, 1, 0, 0, 0, 0, bucketLoc) // a quarter as the cubes bucket it (Japan time)
 	return map[string]func() (any, error){
 		"funnel by wave": func() (any, error) { return svc.Funnel(ctx, "t1", Filter{}, DimWave) },
 		"funnel 3m by department": func() (any, error) {
@@ -189,4 +189,28 @@ func TestCubesMatchScans(t *testing.T) {
 	time.Sleep(1100 * time.Millisecond)
 	f.compact()
 	compare("after a failed pass")
+}
+
+// TestCoversJapaneseMonths: a cube answers periods that start and end at midnight JST on its buckets'
+// first days, and not periods on UTC midnights or mid-month.
+func TestCoversJapaneseMonths(t *testing.T) {
+	utc := time.UTC
+	for _, tc := range []struct {
+		name     string
+		cb       cube
+		from, to time.Time
+		want     bool
+	}{
+		{"fiscal year in JST", funnelCube, time.Date(2025, 4, 1, 0, 0, 0, 0, bucketLoc), time.Date(2026, 4, 1, 0, 0, 0, 0, bucketLoc), true},
+		{"the same instants in UTC", funnelCube, time.Date(2025, 3, 31, 15, 0, 0, 0, utc), time.Date(2026, 3, 31, 15, 0, 0, 0, utc), true},
+		{"UTC months", funnelCube, time.Date(2025, 4, 1, 0, 0, 0, 0, utc), time.Date(2026, 4, 1, 0, 0, 0, 0, utc), false},
+		{"mid-month", funnelCube, time.Date(2025, 4, 15, 0, 0, 0, 0, bucketLoc), time.Time{}, false},
+		{"quarter start", themeCube, time.Date(2025, 7, 1, 0, 0, 0, 0, bucketLoc), time.Time{}, true},
+		{"month inside a quarter", themeCube, time.Date(2025, 8, 1, 0, 0, 0, 0, bucketLoc), time.Time{}, false},
+		{"no period kept", scoreCube, time.Date(2025, 4, 1, 0, 0, 0, 0, bucketLoc), time.Time{}, false},
+	} {
+		if got := tc.cb.covers(Filter{From: tc.from, To: tc.to}); got != tc.want {
+			t.Errorf("%s: covers = %v, want %v", tc.name, got, tc.want)
+		}
+	}
 }

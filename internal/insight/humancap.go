@@ -54,9 +54,10 @@ const (
 )
 
 // FiscalYear returns the first and the last day of fiscal year fy (fy 2025 starts in April 2025 by
-// default).
+// default), at midnight in Japan: answers submitted at 08:00 JST on 1 April belong to the new year, and
+// the year is whole buckets of the cubes.
 func (s *Service) FiscalYear(fy int) (first, last time.Time) {
-	first = time.Date(fy, s.opts.FiscalYearStart, 1, 0, 0, 0, 0, time.UTC)
+	first = time.Date(fy, s.opts.FiscalYearStart, 1, 0, 0, 0, 0, bucketLoc)
 	return first, first.AddDate(1, 0, -1)
 }
 
@@ -515,6 +516,7 @@ type headcount struct {
 }
 
 func (s *Service) headcountFor(ctx context.Context, tenantID string, first, last time.Time, department string) (headcount, error) {
+	first, last = calendarDate(first), calendarDate(last) // headcounts are kept by date
 	type key struct {
 		kind  string
 		start time.Time
@@ -658,11 +660,11 @@ const daysPerMonth = 365.25 / 12
 // boomerang estimates the time from exit to rehire of the voluntary leavers of the boomerangYears to the
 // year's end, followed up to the year's end (or today).
 func (s *Service) boomerang(ctx context.Context, tenantID string, w watermarks, first, last time.Time, department string) (stats.KMCurve, error) {
-	end := last
+	end := calendarDate(last)
 	if today := s.opts.Now().UTC().Truncate(24 * time.Hour); today.Before(end) {
 		end = today
 	}
-	from := last.AddDate(-boomerangYears, 0, 1)
+	from := calendarDate(last).AddDate(-boomerangYears, 0, 1)
 	cur, curArgs := alumniSource.currentCond(tenantID, w.get(srcAlumni), w.hasTail(srcAlumni))
 	endDay := end.Format(time.DateOnly)
 	// The leavers of the cohort by exit date (all censored at the end unless rehired), then the few who
@@ -800,4 +802,9 @@ func reasonJA(code string) string {
 		return r.Label.JA
 	}
 	return code
+}
+
+// calendarDate is t's date (in t's own location) as midnight UTC, the form Date columns scan into.
+func calendarDate(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 }

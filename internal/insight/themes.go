@@ -111,7 +111,7 @@ func (s *Service) Themes(ctx context.Context, tenantID string, f Filter, by Dim)
 		c = countsFor(f, "bucket")
 		sel, selArgs := c.sums()
 		rows, rowsArgs := s.cubeRows(themeCube, st, "", nil)
-		q.add("SELECT "+byExpr(by)+" AS g, toString(toDate(bucket, 'UTC')) AS sq, item, toUInt8(a) AS sent, "+sel, selArgs...)
+		q.add("SELECT "+byExpr(by)+" AS g, toString(toDate(bucket, '"+bucketZone+"')) AS sq, item, toUInt8(a) AS sent, "+sel, selArgs...)
 		q.add(" FROM ("+rows+")", rowsArgs...)
 		q.add(" WHERE "+c.where+" GROUP BY g, sq, item, sent", c.whereArgs...)
 	} else {
@@ -124,7 +124,7 @@ func (s *Service) Themes(ctx context.Context, tenantID string, f Filter, by Dim)
 		// grouping by the strings.
 		pass := columns(f, "submitted_at", byCol(by))
 		q.add("SELECT any(g), toString(any(sq)), any(theme), sent, "+c.sel+" FROM (", c.selArgs...)
-		sel := append(pass, byExpr(by)+" AS g", "toStartOfQuarter(submitted_at) AS sq", "theme",
+		sel := append(pass, byExpr(by)+" AS g", "toStartOfQuarter(submitted_at, '"+bucketZone+"') AS sq", "theme",
 			"transform(ts, ['neutral', 'positive', 'negative', 'mixed'], [0, 1, 2, 3], 0) AS sent")
 		q.add("SELECT " + strings.Join(sel, ", "))
 		q.add(" FROM (SELECT "+strings.Join(cols, ", ")+" FROM text_analyses WHERE tenant_id = ? AND ", tenantID)
@@ -204,7 +204,8 @@ func (s *Service) Themes(ctx context.Context, tenantID string, f Filter, by Dim)
 				ps[i] *= r.sign
 			}
 			g := r.vals[by]
-			sq := time.Date(r.at.UTC().Year(), (r.at.UTC().Month()-1)/3*3+1, 1, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
+			at := r.at.In(bucketLoc) // quarters in Japan time, as the SQL's
+			sq := time.Date(at.Year(), (at.Month()-1)/3*3+1, 1, 0, 0, 0, 0, bucketLoc).Format(time.DateOnly)
 			sum(key{g, sq, "", sentimentCode(r.sentiment)}, r.sign*n, ps)
 			for i, th := range r.themes {
 				ts := ""
