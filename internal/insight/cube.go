@@ -56,7 +56,9 @@ var (
 		contrib: func(s *Service, cb cube, rows string, args []any) (string, []any) {
 			return "SELECT tenant_id, " + cb.segment() + ", '' AS item, toInt16(stages) AS a, toInt16(0) AS b, sign AS cnt FROM (" + rows + ")", args
 		}}
-	themeCube = cube{kind: "theme", src: srcText, dims: Dims, bucket: "quarter", period: "submitted_at",
+	// Themes and change keep months, not quarters, so that "the last 12 months" from any month is whole
+	// buckets; the themes report groups them into quarters itself.
+	themeCube = cube{kind: "theme", src: srcText, dims: Dims, bucket: "month", period: "submitted_at",
 		cols: []string{"tenant_id", "survey_id", "wave", "department", "job_family", "exit_type", "tenure_band", "exit_quarter",
 			"submitted_at", "themes", "theme_sentiments", "sentiment"},
 		contrib: func(s *Service, cb cube, rows string, args []any) (string, []any) {
@@ -69,7 +71,7 @@ var (
 		}}
 	changeCube = cube{kind: "change", src: srcPivot,
 		dims:   []Dim{DimDepartment, DimJobFamily, DimExitType, DimTenureBand, DimExitQuarter},
-		bucket: "quarter", period: "submitted_at",
+		bucket: "month", period: "submitted_at",
 		cols: []string{"tenant_id", "survey_id", "wave", "prev_wave", "department", "job_family", "exit_type", "tenure_band",
 			"exit_quarter", "submitted_at", "score", "prev_score", "return_intent", "prev_return_intent", "retainable",
 			"prev_retainable", "drivers", "prev_drivers"},

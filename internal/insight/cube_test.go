@@ -28,8 +28,11 @@ func cubeReports(f *fixture) map[string]func() (any, error) {
 			return svc.Themes(ctx, "t1", Filter{Values: map[Dim]string{DimDepartment: "A"}}, DimTenureBand)
 		},
 		"themes from Q3": func() (any, error) { return svc.Themes(ctx, "t1", Filter{From: q3}, DimDepartment) },
-		"themes mid-quarter": func() (any, error) {
+		"themes from August": func() (any, error) {
 			return svc.Themes(ctx, "t1", Filter{From: q3.AddDate(0, 1, 0)}, "")
+		},
+		"themes mid-month": func() (any, error) {
+			return svc.Themes(ctx, "t1", Filter{From: q3.AddDate(0, 1, 9)}, "")
 		},
 		"enps 3m by department": func() (any, error) {
 			return svc.ENPS(ctx, "t1", Filter{Values: map[Dim]string{DimWave: "3m"}}, DimDepartment)
@@ -51,7 +54,7 @@ func cubeReports(f *fixture) map[string]func() (any, error) {
 		"change":          func() (any, error) { return svc.Change(ctx, "t1", Filter{}) },
 		"change A":        func() (any, error) { return svc.Change(ctx, "t1", Filter{Values: map[Dim]string{DimDepartment: "A"}}) },
 		"change from Q3":  func() (any, error) { return svc.Change(ctx, "t1", Filter{From: q3}) },
-		"change mid-quarter": func() (any, error) {
+		"change mid-month": func() (any, error) {
 			return svc.Change(ctx, "t1", Filter{From: q3.AddDate(0, 0, 3)})
 		},
 	}
@@ -205,8 +208,8 @@ func TestCoversJapaneseMonths(t *testing.T) {
 		{"the same instants in UTC", funnelCube, time.Date(2025, 3, 31, 15, 0, 0, 0, utc), time.Date(2026, 3, 31, 15, 0, 0, 0, utc), true},
 		{"UTC months", funnelCube, time.Date(2025, 4, 1, 0, 0, 0, 0, utc), time.Date(2026, 4, 1, 0, 0, 0, 0, utc), false},
 		{"mid-month", funnelCube, time.Date(2025, 4, 15, 0, 0, 0, 0, bucketLoc), time.Time{}, false},
-		{"quarter start", themeCube, time.Date(2025, 7, 1, 0, 0, 0, 0, bucketLoc), time.Time{}, true},
-		{"month inside a quarter", themeCube, time.Date(2025, 8, 1, 0, 0, 0, 0, bucketLoc), time.Time{}, false},
+		{"a month inside a quarter", themeCube, time.Date(2025, 8, 1, 0, 0, 0, 0, bucketLoc), time.Date(2026, 8, 1, 0, 0, 0, 0, bucketLoc), true},
+		{"themes mid-month", themeCube, time.Date(2025, 8, 15, 0, 0, 0, 0, bucketLoc), time.Time{}, false},
 		{"no period kept", scoreCube, time.Date(2025, 4, 1, 0, 0, 0, 0, bucketLoc), time.Time{}, false},
 	} {
 		if got := tc.cb.covers(Filter{From: tc.from, To: tc.to}); got != tc.want {

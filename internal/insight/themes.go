@@ -111,7 +111,7 @@ func (s *Service) Themes(ctx context.Context, tenantID string, f Filter, by Dim)
 		c = countsFor(f, "bucket")
 		sel, selArgs := c.sums()
 		rows, rowsArgs := s.cubeRows(themeCube, st, "", nil)
-		q.add("SELECT "+byExpr(by)+" AS g, toString(toDate(bucket, '"+bucketZone+"')) AS sq, item, toUInt8(a) AS sent, "+sel, selArgs...)
+		q.add("SELECT "+byExpr(by)+" AS g, toString(toStartOfQuarter(bucket, '"+bucketZone+"')) AS sq, item, toUInt8(a) AS sent, "+sel, selArgs...)
 		q.add(" FROM ("+rows+")", rowsArgs...)
 		q.add(" WHERE "+c.where+" GROUP BY g, sq, item, sent", c.whereArgs...)
 	} else {
