@@ -1,11 +1,9 @@
 package dashboard
 
 import (
-	"errors"
 	"fmt"
 	"io/fs"
 	"net/url"
-	"path"
 	"regexp"
 	"slices"
 	"strconv"
@@ -35,32 +33,11 @@ func LoadErrors(err error) []*LoadError { return yamlfile.Errors(err) }
 // Load reads every *.yaml file at the root of fsys as one page and validates them all. On any problem it
 // returns a nil catalog and an error joining one *LoadError per problem, across all files.
 func Load(fsys fs.FS) (*Catalog, error) {
-	names, err := fs.Glob(fsys, "*.yaml")
+	pages, err := yamlfile.LoadAll(fsys, "dashboard", maxFileSize, Parse)
 	if err != nil {
-		return nil, fmt.Errorf("list dashboard files: %w", err)
+		return nil, err
 	}
-	if len(names) == 0 {
-		return nil, &LoadError{File: ".", Msg: "no *.yaml dashboard files found"}
-	}
-	c := &Catalog{}
-	var errs []error
-	for _, name := range names {
-		data, err := yamlfile.ReadLimited(fsys, name, maxFileSize)
-		if err != nil {
-			errs = append(errs, &LoadError{File: name, Msg: err.Error()})
-			continue
-		}
-		p, fileErrs := Parse(name, data)
-		for _, e := range fileErrs {
-			errs = append(errs, e)
-		}
-		if p != nil {
-			c.pages = append(c.pages, p)
-		}
-	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
-	}
+	c := &Catalog{pages: pages}
 	slices.SortStableFunc(c.pages, func(a, b *Page) int {
 		if a.Order != b.Order {
 			return a.Order - b.Order
@@ -79,12 +56,8 @@ func Parse(name string, data []byte) (*Page, []*LoadError) {
 		return nil, d.Errs
 	}
 	p := d.page(root)
-	if want := strings.TrimSuffix(path.Base(name), ".yaml"); p.ID != "" && p.ID != want {
-		d.Errorf(root, "id", "id %q must match the file name %q", p.ID, want+".yaml")
-	}
-	if len(d.Errs) > 0 {
-		slices.SortStableFunc(d.Errs, func(a, b *LoadError) int { return a.Line - b.Line })
-		return nil, d.Errs
+	if errs := d.Done(root, p.ID); errs != nil {
+		return nil, errs
 	}
 	return p, nil
 }

@@ -3,7 +3,6 @@ package survey
 import (
 	"fmt"
 	"io/fs"
-	"path"
 	"regexp"
 	"slices"
 	"strconv"
@@ -26,29 +25,13 @@ var (
 // validates them all. On any problem it returns a nil catalog and an error
 // joining one *LoadError per problem found (see LoadErrors), across all files.
 func Load(fsys fs.FS) (*Catalog, error) {
-	names, err := fs.Glob(fsys, "*.yaml")
+	all, err := yamlfile.LoadAll(fsys, "survey", maxFileSize, Parse)
 	if err != nil {
-		return nil, fmt.Errorf("list survey files: %w", err)
+		return nil, err
 	}
-	if len(names) == 0 {
-		return nil, &LoadError{File: ".", Msg: "no *.yaml survey files found"}
-	}
-	c := &Catalog{byID: make(map[string]*Survey, len(names))}
-	var errs []*LoadError
-	for _, name := range names {
-		data, err := yamlfile.ReadLimited(fsys, name, maxFileSize)
-		if err != nil {
-			errs = append(errs, &LoadError{File: name, Msg: err.Error()})
-			continue
-		}
-		s, fileErrs := Parse(name, data)
-		errs = append(errs, fileErrs...)
-		if s != nil {
-			c.byID[s.ID] = s
-		}
-	}
-	if len(errs) > 0 {
-		return nil, yamlfile.Join(errs)
+	c := &Catalog{byID: make(map[string]*Survey, len(all))}
+	for _, s := range all {
+		c.byID[s.ID] = s
 	}
 	return c, nil
 }
@@ -62,13 +45,9 @@ func Parse(name string, data []byte) (*Survey, []*LoadError) {
 		return nil, d.Errs
 	}
 	s := d.survey(root)
-	if want := strings.TrimSuffix(path.Base(name), ".yaml"); s.ID != "" && s.ID != want {
-		d.Errorf(root, "id", "id %q must match the file name %q", s.ID, want+".yaml")
-	}
-	if len(d.Errs) > 0 {
-		// Cross-question checks run after the walk; report in file order.
-		slices.SortStableFunc(d.Errs, func(a, b *LoadError) int { return a.Line - b.Line })
-		return nil, d.Errs
+	// Done reports every problem, the cross-question ones too, in file order.
+	if errs := d.Done(root, s.ID); errs != nil {
+		return nil, errs
 	}
 	return s, nil
 }

@@ -3,21 +3,17 @@ package web_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
-	"github.com/chromedp/cdproto/log"
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"github.com/alumnipulse/alumnipulse/internal/app"
@@ -28,9 +24,6 @@ import (
 	"github.com/alumnipulse/alumnipulse/internal/tenant"
 	"github.com/alumnipulse/alumnipulse/internal/web"
 )
-
-// dashChromium is Debian's chromium; `make test` installs it (.ci/devenv browser).
-const dashChromium = "/usr/bin/chromium"
 
 // dashEnv is the real server (app wiring, sign-in, dashboards on the live source) on a throwaway database
 // holding the seeded demo tenant.
@@ -84,48 +77,9 @@ func (w testLog) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// dashConsole collects what the page reports as errors: uncaught exceptions, console.error and the
-// browser's error log entries, which include Content-Security-Policy violations.
-type dashConsole struct {
-	mu   sync.Mutex
-	msgs []string
-}
-
-func (c *dashConsole) add(format string, args ...any) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.msgs = append(c.msgs, fmt.Sprintf(format, args...))
-}
-
-// take returns the errors so far and forgets them.
-func (c *dashConsole) take() []string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	out := c.msgs
-	c.msgs = nil
-	return out
-}
-
 func dashBrowser(t *testing.T) context.Context {
 	t.Helper()
-	if _, err := os.Stat(dashChromium); err != nil {
-		t.Fatalf("%s not found: install it with `.ci/devenv browser` (apt-get install -y chromium)", dashChromium)
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(dashChromium),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1440, 900),
-	)
-	root, cancelRoot := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancelRoot(); cancelAlloc() })
+	root := web.NewBrowser(t, 1440, 900)
 	if err := chromedp.Do(root); err != nil {
 		t.Fatalf("start chromium: %v", err)
 	}
@@ -133,36 +87,11 @@ func dashBrowser(t *testing.T) context.Context {
 }
 
 // dashTab opens a tab in a fresh browser context (its own cookies), sized like a laptop screen.
-func dashTab(t *testing.T, root context.Context) (context.Context, *dashConsole) {
+func dashTab(t *testing.T, root context.Context) (context.Context, *web.Console) {
 	t.Helper()
 	ctx, cancel := chromedp.NewContext(root, chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)
-	con := &dashConsole{}
-	if err := chromedp.Listen(ctx, func(ev any) {
-		switch ev := ev.(type) {
-		case *runtime.EventExceptionThrown:
-			d := ev.ExceptionDetails
-			desc := d.Text
-			if d.Exception != nil {
-				desc += " " + d.Exception.Description
-			}
-			con.add("exception: %s at %s:%d", desc, d.URL, d.LineNumber)
-		case *runtime.EventConsoleAPICalled:
-			if ev.Type == runtime.ConsoleAPICalledTypeError || ev.Type == runtime.ConsoleAPICalledTypeAssert {
-				var parts []string
-				for _, a := range ev.Args {
-					parts = append(parts, string(a.Value)+a.Description)
-				}
-				con.add("console.%s: %s", ev.Type, strings.Join(parts, " "))
-			}
-		case *log.EventEntryAdded:
-			if ev.Entry.Level == log.EntryLevelError {
-				con.add("log (%s): %s %s", ev.Entry.Source, ev.Entry.Text, ev.Entry.URL)
-			}
-		}
-	}); err != nil {
-		t.Fatalf("open a tab: %v", err)
-	}
+	con := web.WatchConsole(t, ctx)
 	dashDo(t, ctx, "size the window", chromedp.EmulateViewport(1440, 900))
 	return ctx, con
 }
@@ -258,7 +187,7 @@ func TestDashboardsInBrowser(t *testing.T) {
 	dashDo(t, probe, "probe the CSP", chromedp.Navigate(env.url+"/login"),
 		chromedp.Evaluate[chromedp.Void](`{const s = document.createElement('script'); s.textContent = 'window.x = 1'; document.body.appendChild(s)}`),
 		chromedp.Sleep(300*time.Millisecond))
-	if msgs := con.take(); len(msgs) == 0 || !strings.Contains(strings.Join(msgs, " "), "Content Security Policy") {
+	if msgs := con.Take(); len(msgs) == 0 || !strings.Contains(strings.Join(msgs, " "), "Content Security Policy") {
 		t.Fatalf("the console capture did not see a CSP violation: %q", msgs)
 	}
 
@@ -272,7 +201,7 @@ func TestDashboardsInBrowser(t *testing.T) {
 					if resp.Status != http.StatusForbidden {
 						t.Errorf("%s opened %s: status %d, want 403", u.Role, p.ID, resp.Status)
 					}
-					con.take() // the 403 response is logged by the browser as a failed load
+					con.Take() // the 403 response is logged by the browser as a failed load
 					continue
 				}
 				if resp.Status != http.StatusOK {
@@ -289,7 +218,7 @@ func TestDashboardsInBrowser(t *testing.T) {
 					t.Errorf("%s: no charts on the page", p.ID)
 				}
 				dashScreenshot(t, ctx, "dash-"+p.ID+"-"+string(u.Role))
-				if msgs := con.take(); len(msgs) > 0 {
+				if msgs := con.Take(); len(msgs) > 0 {
 					t.Errorf("%s: console errors: %q", p.ID, msgs)
 				}
 			}
@@ -314,13 +243,13 @@ func TestDashboardsInBrowser(t *testing.T) {
 					_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: ""})
 					return err
 				}))
-				con.take()
+				con.Take()
 				// Comment panels live only on HR pages; the page that lists them is refused.
 				resp := dashRun(t, ctx, "open fix", chromedp.NavigateResponse(env.url+"/dash/fix"))
 				if resp.Status != http.StatusForbidden {
 					t.Errorf("leadership opened the comments page: %d", resp.Status)
 				}
-				con.take()
+				con.Take()
 			}
 		})
 	}
@@ -361,7 +290,7 @@ func TestDashboardsInBrowser(t *testing.T) {
 		dashDo(t, ctx, "tablet", chromedp.EmulateViewport(820, 1180), chromedp.Navigate(env.url+"/dash/why?lang=ja"))
 		dashRun(t, ctx, "charts", chromedp.Poll[drawnCharts](chartsDrawn))
 		dashScreenshot(t, ctx, "dash-why-hr_admin-tablet")
-		if msgs := con.take(); len(msgs) > 0 {
+		if msgs := con.Take(); len(msgs) > 0 {
 			t.Errorf("console errors: %q", msgs)
 		}
 	})

@@ -2,93 +2,23 @@ package web
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/input"
-	"github.com/chromedp/cdproto/log"
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
 
-// chromiumPath is Debian's chromium; `make test` installs it (.ci/devenv browser).
-const chromiumPath = "/usr/bin/chromium"
-
-// consoleErrors collects what the page reports as errors: uncaught exceptions, console.error, and the
-// browser's own error log entries, which include Content-Security-Policy violations.
-type consoleErrors struct {
-	mu   sync.Mutex
-	msgs []string
-}
-
-func (c *consoleErrors) add(format string, args ...any) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.msgs = append(c.msgs, fmt.Sprintf(format, args...))
-}
-
-func (c *consoleErrors) list() []string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]string(nil), c.msgs...)
-}
-
-func newBrowser(t *testing.T) (context.Context, *consoleErrors) {
+func newBrowser(t *testing.T) (context.Context, *Console) {
 	t.Helper()
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Fatalf("%s not found: install it with `.ci/devenv browser` (apt-get install chromium)", chromiumPath)
-	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(360, 800),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancelCtx(); cancelAlloc() })
-
-	errs := &consoleErrors{}
-	if err := chromedp.Listen(ctx, func(ev any) {
-		switch ev := ev.(type) {
-		case *runtime.EventExceptionThrown:
-			d := ev.ExceptionDetails
-			desc := d.Text
-			if d.Exception != nil {
-				desc += " " + d.Exception.Description
-			}
-			errs.add("exception: %s at %s:%d", desc, d.URL, d.LineNumber)
-		case *runtime.EventConsoleAPICalled:
-			if ev.Type == runtime.ConsoleAPICalledTypeError || ev.Type == runtime.ConsoleAPICalledTypeAssert {
-				var parts []string
-				for _, a := range ev.Args {
-					parts = append(parts, string(a.Value)+a.Description)
-				}
-				errs.add("console.%s: %s", ev.Type, strings.Join(parts, " "))
-			}
-		case *log.EventEntryAdded:
-			if ev.Entry.Level == log.EntryLevelError {
-				errs.add("log (%s): %s %s", ev.Entry.Source, ev.Entry.Text, ev.Entry.URL)
-			}
-		}
-	}); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
+	ctx := NewBrowser(t, 360, 800)
+	errs := WatchConsole(t, ctx)
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(360, 800, chromedp.EmulateMobile)); err != nil {
 		t.Fatalf("emulate a phone: %v", err)
 	}
@@ -258,7 +188,7 @@ func TestSurveyInBrowser(t *testing.T) {
 
 	// The one expected entry: the browser logs the 422 of the form sent with a missing answer.
 	expected := "log (network): Failed to load resource: the server responded with a status of 422 (Unprocessable Entity) " + base + "/s/" + token2
-	if e := slices.DeleteFunc(errs.list(), func(m string) bool { return m == expected }); len(e) > 0 {
+	if e := slices.DeleteFunc(errs.List(), func(m string) bool { return m == expected }); len(e) > 0 {
 		t.Errorf("console errors (a CSP violation is one):\n%s", strings.Join(e, "\n"))
 	}
 }

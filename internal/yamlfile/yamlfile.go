@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"path"
 	"regexp"
 	"slices"
 	"strconv"
@@ -94,6 +95,51 @@ func ReadLimited(fsys fs.FS, name string, max int) ([]byte, error) {
 		return nil, fmt.Errorf("file larger than %d bytes", max)
 	}
 	return data, nil
+}
+
+// LoadAll reads every *.yaml file at the root of fsys (each at most max bytes; kind names them in
+// messages) and parses each with parse. It returns the values in file-name order, or nil and an error
+// joining every problem of every file.
+func LoadAll[T any](fsys fs.FS, kind string, max int, parse func(name string, data []byte) (T, []*Error)) ([]T, error) {
+	names, err := fs.Glob(fsys, "*.yaml")
+	if err != nil {
+		return nil, fmt.Errorf("list %s files: %w", kind, err)
+	}
+	if len(names) == 0 {
+		return nil, &Error{File: ".", Msg: "no *.yaml " + kind + " files found"}
+	}
+	var out []T
+	var errs []*Error
+	for _, name := range names {
+		data, err := ReadLimited(fsys, name, max)
+		if err != nil {
+			errs = append(errs, &Error{File: name, Msg: err.Error()})
+			continue
+		}
+		v, fileErrs := parse(name, data)
+		if len(fileErrs) > 0 {
+			errs = append(errs, fileErrs...)
+			continue
+		}
+		out = append(out, v)
+	}
+	if len(errs) > 0 {
+		return nil, Join(errs)
+	}
+	return out, nil
+}
+
+// Done ends the reading of a file whose root held id: the id must be the file's name without ".yaml".
+// It returns the file's problems in line order, or nil when there are none.
+func (d *Decoder) Done(root *yaml.Node, id string) []*Error {
+	if want := strings.TrimSuffix(path.Base(d.File), ".yaml"); id != "" && id != want {
+		d.Errorf(root, "id", "id %q must match the file name %q", id, want+".yaml")
+	}
+	if len(d.Errs) == 0 {
+		return nil
+	}
+	slices.SortStableFunc(d.Errs, func(a, b *Error) int { return a.Line - b.Line })
+	return d.Errs
 }
 
 // Decoder collects the problems of one file. Kind names the file's kind in messages ("survey").

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"testing/fstest"
 )
 
 func TestDecoderReportsEveryProblemWithItsPlace(t *testing.T) {
@@ -54,5 +55,41 @@ func TestErrorsFindsWrappedProblems(t *testing.T) {
 	}
 	if Join(nil) != nil || Errors(nil) != nil {
 		t.Error("no problems must give no error")
+	}
+}
+
+func TestLoadAllReportsEveryFile(t *testing.T) {
+	parse := func(name string, data []byte) (string, []*Error) {
+		d := &Decoder{File: name, Kind: "thing"}
+		root := d.Document(data)
+		if root == nil {
+			return "", d.Errs
+		}
+		id := d.Str(d.Fields(root, "", "id")["id"], "id")
+		if errs := d.Done(root, id); errs != nil {
+			return "", errs
+		}
+		return id, nil
+	}
+	good := fstest.MapFS{"a.yaml": {Data: []byte("id: a\n")}, "b.yaml": {Data: []byte("id: b\n")}, "note.txt": {}}
+	if got, err := LoadAll(good, "thing", 100, parse); err != nil || strings.Join(got, ",") != "a,b" {
+		t.Errorf("LoadAll = %v, %v", got, err)
+	}
+	bad := fstest.MapFS{
+		"a.yaml": {Data: []byte("id: b\n")},                            // id and name differ
+		"b.yaml": {Data: []byte("id: b\n" + strings.Repeat("#", 100))}, // too large
+		"c.yaml": {Data: []byte("id: c\n")},
+	}
+	got, err := LoadAll(bad, "thing", 100, parse)
+	var msgs []string
+	for _, e := range Errors(err) {
+		msgs = append(msgs, e.Error())
+	}
+	want := []string{`a.yaml:1: id: id "b" must match the file name "a.yaml"`, "b.yaml: file larger than 100 bytes"}
+	if got != nil || strings.Join(msgs, "\n") != strings.Join(want, "\n") {
+		t.Errorf("LoadAll = %v\n%s\nwant\n%s", got, strings.Join(msgs, "\n"), strings.Join(want, "\n"))
+	}
+	if _, err := LoadAll(fstest.MapFS{}, "thing", 100, parse); err == nil || !strings.Contains(err.Error(), "no *.yaml thing files") {
+		t.Errorf("no files: %v", err)
 	}
 }
