@@ -56,29 +56,13 @@ func reportRate(b *testing.B, texts []string, chars int, cpu0 time.Duration) {
 // BenchmarkTokenizeRaw is kagome alone (IPA dictionary, the same user dictionary) on the raw answers.
 func BenchmarkTokenizeRaw(b *testing.B) {
 	a := testAnalyzer(b)
-	texts, chars := benchCorpus(b)
-	b.ResetTimer()
-	cpu0 := processCPU()
-	for i := 0; i < b.N; i++ {
-		for _, t := range texts {
-			_ = a.tok.Tokenize(t)
-		}
-	}
-	reportRate(b, texts, chars, cpu0)
+	benchEach(b, false, func(t string) { _ = a.tok.Tokenize(t) })
 }
 
 // BenchmarkAnalyze is the whole pipeline on the same answers.
 func BenchmarkAnalyze(b *testing.B) {
 	a := testAnalyzer(b)
-	texts, chars := benchCorpus(b)
-	b.ResetTimer()
-	cpu0 := processCPU()
-	for i := 0; i < b.N; i++ {
-		for _, t := range texts {
-			_ = a.Analyze(t, nil)
-		}
-	}
-	reportRate(b, texts, chars, cpu0)
+	benchEach(b, false, func(t string) { _ = a.Analyze(t, nil) })
 }
 
 // BenchmarkPipelineVsRaw alternates passes of kagome alone and of the whole pipeline over the corpus
@@ -120,33 +104,13 @@ func BenchmarkPipelineVsRaw(b *testing.B) {
 // BenchmarkTokenizeRawParallel shares one tokenizer between GOMAXPROCS goroutines (-cpu 1,2).
 func BenchmarkTokenizeRawParallel(b *testing.B) {
 	a := testAnalyzer(b)
-	texts, chars := benchCorpus(b)
-	b.ResetTimer()
-	cpu0 := processCPU()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			for _, t := range texts {
-				_ = a.tok.Tokenize(t)
-			}
-		}
-	})
-	reportRate(b, texts, chars, cpu0)
+	benchEach(b, true, func(t string) { _ = a.tok.Tokenize(t) })
 }
 
 // BenchmarkAnalyzeParallel shares one Analyzer between GOMAXPROCS goroutines (-cpu 1,2).
 func BenchmarkAnalyzeParallel(b *testing.B) {
 	a := testAnalyzer(b)
-	texts, chars := benchCorpus(b)
-	b.ResetTimer()
-	cpu0 := processCPU()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			for _, t := range texts {
-				_ = a.Analyze(t, nil)
-			}
-		}
-	})
-	reportRate(b, texts, chars, cpu0)
+	benchEach(b, true, func(t string) { _ = a.Analyze(t, nil) })
 }
 
 // BenchmarkAnalyzerMemory reports the memory held once an Analyzer is built: live heap after GC (the IPA
@@ -186,4 +150,28 @@ func residentKB() int {
 		}
 	}
 	return 0
+}
+
+// benchEach runs f on every answer of the benchmark corpus b.N times (shared between GOMAXPROCS goroutines
+// when parallel) and reports the rate.
+func benchEach(b *testing.B, parallel bool, f func(string)) {
+	texts, chars := benchCorpus(b)
+	b.ResetTimer()
+	cpu0 := processCPU()
+	if parallel {
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				for _, t := range texts {
+					f(t)
+				}
+			}
+		})
+	} else {
+		for i := 0; i < b.N; i++ {
+			for _, t := range texts {
+				f(t)
+			}
+		}
+	}
+	reportRate(b, texts, chars, cpu0)
 }
