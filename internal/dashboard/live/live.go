@@ -143,7 +143,7 @@ func (s *Source) Compute(ctx context.Context, q dashboard.Query) (dashboard.Data
 	case "disclosure":
 		return s.disclosure(ctx, q)
 	case "retainable", "view_change":
-		return s.cached(ctx, q, s.choices)
+		return s.choices(ctx, q) // the counts behind it are cached as insight reports
 	case "cooccurrence":
 		return s.cached(ctx, q, s.cooccurrence)
 	case "outbox":
